@@ -1,0 +1,1 @@
+"""The embedded backend: Delta Lake offline tables, DuckDB queries, SQLite online store."""

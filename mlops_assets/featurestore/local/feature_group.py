@@ -1,0 +1,261 @@
+"""Feature groups of the embedded backend: Delta offline table + SQLite online table."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mlops_assets.featurestore.errors import NotFoundError, SchemaError
+from mlops_assets.featurestore.local.offline import OfflineTable
+from mlops_assets.featurestore.local.online import OnlineTable
+from mlops_assets.featurestore.local.query import Query, _as_dataframe_type
+from mlops_assets.featurestore.schema import (
+    Feature,
+    conform_frame,
+    infer_features,
+    normalise_name,
+    time_bound,
+)
+
+if TYPE_CHECKING:
+    from mlops_assets.featurestore.local.feature_store import FeatureStore
+
+logger = logging.getLogger(__name__)
+
+STORAGES = (None, "offline", "online")
+
+
+class FeatureGroup:
+    """A versioned table of features with a primary key and an optional event time.
+
+    The first insert fixes the schema; later inserts must match it. Inserts are upserts:
+    offline on primary key + event time (history is kept), online the latest row per key.
+    """
+
+    def __init__(self, feature_store: FeatureStore, definition: dict):
+        self._feature_store = feature_store
+        self._definition = definition
+        self._offline = OfflineTable(
+            feature_store._offline_path(self.name, self.version), self.label
+        )
+
+    # -- definition --------------------------------------------------------------------------
+
+    name = property(lambda self: self._definition["name"])
+    version = property(lambda self: self._definition["version"])
+    description = property(lambda self: self._definition["description"])
+    primary_key = property(lambda self: list(self._definition["primary_key"]))
+    event_time = property(lambda self: self._definition["event_time"])
+    partition_key = property(lambda self: list(self._definition["partition_key"]))
+    online_enabled = property(lambda self: self._definition["online_enabled"])
+
+    @property
+    def features(self) -> list[Feature]:
+        """The schema, empty until the first insert fixes it (or it was given at creation)."""
+        return [Feature.from_dict(f) for f in self._definition.get("features") or []]
+
+    @property
+    def schema(self) -> list[Feature]:
+        return self.features
+
+    @property
+    def label(self) -> str:
+        return f"feature group '{self.name}' v{self.version}"
+
+    def __repr__(self) -> str:
+        return f"FeatureGroup({self.name!r}, {self.version}, primary_key={self.primary_key})"
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def insert(
+        self,
+        features: pd.DataFrame,
+        overwrite: bool = False,
+        operation: str = "upsert",
+        storage: str | None = None,
+        write_options: dict | None = None,
+        validation_options: dict | None = None,
+        wait: bool = False,
+    ) -> tuple[None, None]:
+        """Upsert ``features``, validated first; returns ``(job, report)`` like Hopsworks.
+
+        Nothing is written anywhere unless every check passes; offline and online writes
+        commit together. An empty frame writes nothing.
+        """
+        self._check_insert_options(features, operation, storage)
+        if features.empty:
+            logger.info("%s: empty frame, nothing inserted", self.label)
+            return None, None
+        fixed = self.features or None
+        table = conform_frame(
+            features,
+            label=self.label,
+            primary_key=self.primary_key,
+            event_time=self.event_time,
+            features=fixed,
+        )
+        if fixed is None:
+            fixed = infer_features(table, self.primary_key, self.event_time, self.partition_key)
+            table = conform_frame(
+                features,
+                label=self.label,
+                primary_key=self.primary_key,
+                event_time=self.event_time,
+                features=fixed,
+            )
+        self._write(table, fixed, overwrite, storage)
+        return None, None
+
+    def _check_insert_options(self, features: Any, operation: str, storage: str | None) -> None:
+        if not isinstance(features, pd.DataFrame):
+            raise SchemaError(
+                f"{self.label}: insert expects a pandas DataFrame, got {type(features).__name__}"
+            )
+        if operation not in ("insert", "upsert"):
+            raise SchemaError(
+                f"{self.label}: operation {operation!r} is not 'insert' or "
+                "'upsert' (both upsert on primary key + event time)"
+            )
+        if storage not in STORAGES:
+            raise SchemaError(f"{self.label}: storage {storage!r} is not one of {STORAGES}")
+        if storage == "online" and not self.online_enabled:
+            raise SchemaError(
+                f"{self.label} is not online enabled; insert with storage=None "
+                "or create a version with online_enabled=True"
+            )
+
+    def _write(self, table, fixed: list[Feature], overwrite: bool, storage: str | None) -> None:
+        online = self._online_table(fixed)
+        first_insert = not self._definition.get("features")
+        with self._feature_store._database.transaction() as connection:
+            if first_insert:
+                definition = {**self._definition, "features": [f.to_dict() for f in fixed]}
+                self._feature_store._catalog.put(
+                    "feature_groups", self.name, self.version, definition, connection
+                )
+            if online is not None and storage != "offline":
+                online.create(connection)
+                if overwrite:
+                    connection.execute(f'DELETE FROM "{online.table_name}"')
+                online.upsert(table, connection)
+            if storage != "online":
+                keys = self.primary_key + ([self.event_time] if self.event_time else [])
+                commit = self._offline.upsert(
+                    table,
+                    keys,
+                    self.partition_key,
+                    "overwrite" if overwrite else "upsert",
+                    overwrite=overwrite,
+                )
+                logger.info(
+                    "%s: committed %d rows as commit %d", self.label, table.num_rows, commit
+                )
+        if first_insert:
+            self._definition = definition
+
+    def _online_table(self, features: list[Feature] | None = None) -> OnlineTable | None:
+        if not self.online_enabled:
+            return None
+        return OnlineTable(
+            self._feature_store._database,
+            f"{self.name}_{self.version}",
+            features or self.features,
+            self.primary_key,
+            self.event_time,
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(
+        self,
+        wallclock_time: Any = None,
+        online: bool = False,
+        dataframe_type: str = "default",
+        read_options: dict | None = None,
+        start_time: Any = None,
+        end_time: Any = None,
+    ) -> pd.DataFrame:
+        """All rows, offline (optionally as of ``wallclock_time``) or online.
+
+        ``read_options={"commit_id": n}`` reads the offline table as of commit ``n``.
+        ``start_time``/``end_time`` bound the event time: start <= event time < end.
+        """
+        if online:
+            online_table = self._online_table()
+            if online_table is None:
+                raise SchemaError(f"{self.label} is not online enabled; read it with online=False")
+            frame = online_table.read() if self.features else pd.DataFrame()
+        else:
+            commit = (read_options or {}).get("commit_id")
+            if commit is None and wallclock_time is not None:
+                commit = self._commit_at(time_bound(wallclock_time, "wallclock_time"))
+            frame = self._offline.read(commit)
+        frame = self._between(frame, start_time, end_time)
+        return _as_dataframe_type(frame, dataframe_type)
+
+    def _between(self, frame: pd.DataFrame, start_time: Any, end_time: Any) -> pd.DataFrame:
+        start = time_bound(start_time, "start_time")
+        end = time_bound(end_time, "end_time")
+        if (start or end) and not self.event_time:
+            raise SchemaError(f"{self.label} has no event time to filter on")
+        if start is not None:
+            frame = frame[frame[self.event_time] >= start]
+        if end is not None:
+            frame = frame[frame[self.event_time] < end]
+        return frame.reset_index(drop=True)
+
+    def commit_details(self, wallclock_time: Any = None, limit: int | None = None) -> dict:
+        """Commits, newest first, keyed by commit id, with time and row counts (Hopsworks)."""
+        commits = self._offline.commits()
+        if wallclock_time is not None:
+            moment = time_bound(wallclock_time, "wallclock_time")
+            commits = [c for c in commits if c["committed_on"] <= moment]
+        commits = commits[::-1][:limit]
+        return {
+            c["commit_id"]: {
+                "commitID": c["commit_id"],
+                "committedOn": c["committed_on"].isoformat(),
+                "rowsInserted": c["rows_inserted"],
+                "rowsUpdated": c["rows_updated"],
+                "rowsDeleted": c["rows_deleted"],
+            }
+            for c in commits
+        }
+
+    def _commit_at(self, moment: pd.Timestamp | None) -> int:
+        """The id of the latest commit at or before ``moment`` (the latest when None)."""
+        commits = self._offline.commits()
+        if moment is not None:
+            commits = [c for c in commits if c["committed_on"] <= moment]
+        if not commits:
+            raise NotFoundError(f"{self.label} has no commit at or before {moment}")
+        return commits[-1]["commit_id"]
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def select(self, features: list[str]) -> Query:
+        names = [f.name for f in self.features]
+        selected = [normalise_name(f, "feature") for f in features]
+        unknown = [f for f in selected if f not in names]
+        if unknown:
+            raise SchemaError(
+                f"{self.label} has no feature {unknown[0]!r}; its features are {names}"
+            )
+        return Query(self, selected)
+
+    def select_all(
+        self,
+        *,
+        include_primary_key: bool = True,
+        include_event_time: bool = True,
+    ) -> Query:
+        excluded = set() if include_primary_key else set(self.primary_key)
+        if not include_event_time and self.event_time:
+            excluded.add(self.event_time)
+        return self.select([f.name for f in self.features if f.name not in excluded])
+
+    def select_except(self, features: list[str] | None = None) -> Query:
+        excluded = {normalise_name(f, "feature") for f in features or []}
+        return self.select([f.name for f in self.features if f.name not in excluded])

@@ -1,0 +1,276 @@
+"""Queries: features selected from feature groups and joined point-in-time, run in DuckDB.
+
+A joined feature group contributes, for each row of the query's root feature group, its
+latest row at or before the root's event time (DuckDB's ASOF join), so no feature can leak
+from the future. Without a root event time, a joined group contributes its latest row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from mlops_assets.featurestore.errors import QueryError
+from mlops_assets.featurestore.schema import normalise_name, time_bound
+
+if TYPE_CHECKING:
+    from mlops_assets.featurestore.local.feature_group import FeatureGroup
+
+logger = logging.getLogger(__name__)
+
+JOIN_TYPES = {"left": "LEFT JOIN", "inner": "JOIN"}
+
+
+@dataclass
+class Join:
+    """One join of a sub-query onto the features of the query it was attached to."""
+
+    query: Query
+    left_on: list[str]
+    right_on: list[str]
+    join_type: str
+    prefix: str | None
+
+
+@dataclass
+class _Node:
+    """A feature group in the flattened join tree, with the SQL alias it is read under."""
+
+    alias: str
+    feature_group: FeatureGroup
+    features: list[str]
+    prefix: str
+    join: Join | None = None
+    parent: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)  # output name -> column
+
+
+class Query:
+    """Features selected from one feature group, optionally joined with other queries.
+
+    Built with ``feature_group.select(...)`` and ``Query.join(...)`` as in Hopsworks.
+    """
+
+    def __init__(self, feature_group: FeatureGroup, features: list[str]):
+        self._left_feature_group = feature_group
+        self._left_features = list(features)
+        self._joins: list[Join] = []
+        self._commits: dict[tuple[str, int], int] = {}
+
+    def join(
+        self,
+        sub_query: Query,
+        on: list[str] | None = None,
+        left_on: list[str] | None = None,
+        right_on: list[str] | None = None,
+        join_type: str | None = "left",
+        prefix: str | None = None,
+    ) -> Query:
+        """Join ``sub_query`` point-in-time on ``on`` (or ``left_on``/``right_on``)."""
+        if not isinstance(sub_query, Query):
+            raise QueryError(f"join expects a Query, got {type(sub_query).__name__}")
+        left_on, right_on = self._join_keys(sub_query, on, left_on, right_on)
+        if join_type not in JOIN_TYPES:
+            raise QueryError(
+                f"join_type {join_type!r} is not supported; use one of {sorted(JOIN_TYPES)}"
+            )
+        if prefix is not None:
+            prefix = normalise_name(prefix, "join prefix")
+        self._joins.append(Join(sub_query, left_on, right_on, join_type, prefix))
+        self._nodes()  # fail now, not at read time, on clashing or unknown names
+        return self
+
+    def _join_keys(
+        self,
+        sub_query: Query,
+        on: list[str] | None,
+        left_on: list[str] | None,
+        right_on: list[str] | None,
+    ) -> tuple[list[str], list[str]]:
+        if on:
+            left_on = right_on = on
+        elif not left_on and not right_on:
+            left_on = right_on = sub_query._left_feature_group.primary_key
+        if not left_on or not right_on or len(left_on) != len(right_on):
+            raise QueryError(
+                f"join keys left_on={left_on} and right_on={right_on} must be non-empty lists "
+                "of equal length"
+            )
+        left_on = [normalise_name(k, "join key") for k in left_on]
+        right_on = [normalise_name(k, "join key") for k in right_on]
+        left_names = [f.name for f in self._left_feature_group.features]
+        right_names = [f.name for f in sub_query._left_feature_group.features]
+        for key, names, fg in (
+            (left_on, left_names, self._left_feature_group),
+            (right_on, right_names, sub_query._left_feature_group),
+        ):
+            missing = [k for k in key if k not in names]
+            if missing:
+                raise QueryError(
+                    f"join key {missing[0]!r} is not a feature of {fg.label}; "
+                    f"its features are {names}"
+                )
+        return left_on, right_on
+
+    def as_of(self, wallclock_time: Any = None, exclude_until: Any = None) -> Query:
+        """Read every feature group of the query as it was at ``wallclock_time``."""
+        if exclude_until is not None:
+            raise QueryError("exclude_until (incremental queries) is not supported locally")
+        moment = time_bound(wallclock_time, "wallclock_time")
+        for node in self._nodes():
+            fg = node.feature_group
+            self._commits[(fg.name, fg.version)] = fg._commit_at(moment)
+        return self
+
+    def read(
+        self,
+        online: bool = False,
+        dataframe_type: str = "default",
+        read_options: dict | None = None,
+    ) -> pd.DataFrame:
+        """Run the query on the offline store and return the joined frame."""
+        if online:
+            raise QueryError(
+                "online reads of a query go through a feature view's "
+                "get_feature_vector(s); read(online=True) is not supported"
+            )
+        return _as_dataframe_type(self._execute(), dataframe_type)
+
+    def show(self, n: int) -> pd.DataFrame:
+        return self.read().head(n)
+
+    @property
+    def features(self) -> list[str]:
+        """The names of the query's output columns, in order."""
+        return [name for node in self._nodes() for name in node.outputs]
+
+    @property
+    def featuregroups(self) -> list[FeatureGroup]:
+        return [node.feature_group for node in self._nodes()]
+
+    def to_dict(self) -> dict:
+        fg = self._left_feature_group
+        return {
+            "feature_group": [fg.name, fg.version],
+            "features": self._left_features,
+            "joins": [
+                {
+                    "query": j.query.to_dict(),
+                    "left_on": j.left_on,
+                    "right_on": j.right_on,
+                    "join_type": j.join_type,
+                    "prefix": j.prefix,
+                }
+                for j in self._joins
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, feature_store) -> Query:
+        name, version = data["feature_group"]
+        query = cls(feature_store.get_feature_group(name, version), data["features"])
+        for join in data["joins"]:
+            query.join(
+                cls.from_dict(join["query"], feature_store),
+                left_on=join["left_on"],
+                right_on=join["right_on"],
+                join_type=join["join_type"],
+                prefix=join["prefix"],
+            )
+        return query
+
+    # -- execution -------------------------------------------------------------------------
+
+    def _nodes(self) -> list[_Node]:
+        """The join tree flattened depth-first, with each node's output names resolved."""
+        nodes: list[_Node] = []
+        self._flatten(nodes, parent=None, join=None, prefix="")
+        seen: dict[str, str] = {}
+        for node in nodes:
+            for output in node.outputs:
+                if output in seen:
+                    raise QueryError(
+                        f"feature {output!r} of {node.feature_group.label} clashes with the "
+                        f"same name from {seen[output]}; pass prefix=... to join()"
+                    )
+                seen[output] = node.feature_group.label
+        return nodes
+
+    def _flatten(
+        self, nodes: list[_Node], parent: str | None, join: Join | None, prefix: str
+    ) -> None:
+        alias = f"fg{len(nodes)}"
+        dropped = set(join.right_on) if join else set()
+        node = _Node(alias, self._left_feature_group, self._left_features, prefix, join, parent)
+        node.outputs = {prefix + f: f for f in self._left_features if f not in dropped}
+        nodes.append(node)
+        for child in self._joins:
+            child.query._flatten(nodes, alias, child, prefix + (child.prefix or ""))
+
+    def _execute(self, where: str = "", order: bool = True) -> pd.DataFrame:
+        nodes = self._nodes()
+        with duckdb.connect() as connection:
+            connection.execute("SET TimeZone = 'UTC'")
+            for node in nodes:
+                fg = node.feature_group
+                commit = self._commits.get((fg.name, fg.version))
+                connection.register(node.alias, fg._offline.dataset(commit))
+            sql = self._sql(nodes, where, order)
+            logger.debug("query SQL: %s", sql)
+            return connection.sql(sql).to_arrow_table().to_pandas()
+
+    def _sql(self, nodes: list[_Node], where: str, order: bool) -> str:
+        root = nodes[0]
+        root_fg = root.feature_group
+        columns = ", ".join(
+            f'{n.alias}."{column}" AS "{output}"'
+            for n in nodes
+            for output, column in n.outputs.items()
+        )
+        sql = f"SELECT {columns} FROM {root.alias}"
+        for node in nodes[1:]:
+            sql += " " + _join_clause(node, root)
+        if where:
+            sql += f" WHERE {where}"
+        if order:
+            keys = ([root_fg.event_time] if root_fg.event_time else []) + root_fg.primary_key
+            sql += " ORDER BY " + ", ".join(f'{root.alias}."{k}"' for k in keys)
+        return sql
+
+
+def _join_clause(node: _Node, root: _Node) -> str:
+    join, fg = node.join, node.feature_group
+    conditions = [
+        f'{node.parent}."{left}" = {node.alias}."{right}"'
+        for left, right in zip(join.left_on, join.right_on, strict=True)
+    ]
+    kind = JOIN_TYPES[join.join_type]
+    root_time = root.feature_group.event_time
+    if fg.event_time and root_time:
+        conditions.append(f'{root.alias}."{root_time}" >= {node.alias}."{fg.event_time}"')
+        return f"ASOF {kind} {node.alias} ON " + " AND ".join(conditions)
+    source = node.alias
+    if fg.event_time:  # no time to join at: take the latest row per key
+        keys = ", ".join(f'"{k}"' for k in fg.primary_key)
+        source = (
+            f"(SELECT * FROM {node.alias} QUALIFY row_number() OVER (PARTITION BY {keys} "
+            f'ORDER BY "{fg.event_time}" DESC) = 1) AS {node.alias}'
+        )
+    return f"{kind} {source} ON " + " AND ".join(conditions)
+
+
+def _as_dataframe_type(frame: pd.DataFrame, dataframe_type: str) -> Any:
+    if dataframe_type in ("default", "pandas"):
+        return frame
+    if dataframe_type == "numpy":
+        return frame.to_numpy()
+    if dataframe_type == "python":
+        return frame.to_numpy().tolist()
+    raise QueryError(
+        f"dataframe_type {dataframe_type!r} is not supported locally; use "
+        "'default', 'pandas', 'numpy' or 'python'"
+    )

@@ -1,0 +1,292 @@
+"""Names, feature types and the coercion of inserted frames into a feature group's schema.
+
+Types use Hopsworks' offline type names (``bigint``, ``double``, ``string``, ``timestamp``...),
+so a schema reads the same on both backends. Each type has one Arrow storage type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from mlops_assets.featurestore.errors import InvalidNameError, SchemaError
+
+_SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+MAX_NAME_LENGTH = 63
+
+# Hopsworks type name -> Arrow storage type. Timestamps are stored as UTC instants.
+STORAGE_TYPES: dict[str, pa.DataType] = {
+    "tinyint": pa.int8(),
+    "smallint": pa.int16(),
+    "int": pa.int32(),
+    "bigint": pa.int64(),
+    "float": pa.float32(),
+    "double": pa.float64(),
+    "string": pa.string(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+_INTEGER_TYPES = ("tinyint", "smallint", "int", "bigint")
+_FLOAT_TYPES = ("float", "double")
+# Casts accepted without complaint: no value can change. Anything else is a schema error.
+_SAFE_CASTS = {
+    **{t: set(_INTEGER_TYPES[: i + 1]) for i, t in enumerate(_INTEGER_TYPES)},
+    "float": {"float", *_INTEGER_TYPES[:2]},
+    "double": {"double", "float", *_INTEGER_TYPES},
+}
+
+
+def normalise_name(name: object, what: str) -> str:
+    """Lower-case ``name`` as Hopsworks does and reject what is still not a safe identifier."""
+    if not isinstance(name, str):
+        raise InvalidNameError(f"{what} name must be a string, got {type(name).__name__} {name!r}")
+    normalised = name.strip().lower()
+    if not _SAFE_NAME.match(normalised) or len(normalised) > MAX_NAME_LENGTH:
+        raise InvalidNameError(
+            f"{what} name {name!r} is not a safe identifier (lower-cased: {normalised!r}); "
+            f"use at most {MAX_NAME_LENGTH} letters, digits and underscores, "
+            "starting with a letter or underscore"
+        )
+    return normalised
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One column of a feature group: its name, Hopsworks type and role."""
+
+    name: str
+    type: str
+    primary: bool = False
+    event_time: bool = False
+    partition: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in STORAGE_TYPES:
+            raise SchemaError(
+                f"feature {self.name!r} has type {self.type!r}; "
+                f"supported types are {sorted(STORAGE_TYPES)}"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Feature:
+        return cls(**data)
+
+
+def hopsworks_type(arrow_type: pa.DataType) -> str | None:
+    """The Hopsworks type name of an Arrow type, or None when it has none."""
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "string"
+    if pa.types.is_unsigned_integer(arrow_type):
+        return "bigint"
+    for name, storage in STORAGE_TYPES.items():
+        if arrow_type == storage:
+            return name
+    if pa.types.is_date(arrow_type):
+        return "date"
+    return None
+
+
+def is_castable(found: str, expected: str) -> bool:
+    """Whether values of type ``found`` fit ``expected`` without any value changing."""
+    return found == expected or found in _SAFE_CASTS.get(expected, ())
+
+
+def parse_timestamps(values: pd.Series, column: str) -> pd.Series:
+    """Convert a column to UTC instants as Hopsworks accepts them.
+
+    Time-zone-aware values are converted to UTC, naive values are taken as UTC, integer epochs
+    of up to 10 digits are seconds and longer ones milliseconds, and strings are ISO 8601.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.tz_localize("UTC")
+    if pd.api.types.is_integer_dtype(values.dtype):
+        epochs = values.astype("Int64")
+        millis = epochs.where(epochs.abs() >= 10**10, epochs * 1000)
+        return pd.to_datetime(millis, unit="ms", utc=True)
+    if pd.api.types.is_float_dtype(values.dtype):
+        raise SchemaError(
+            f"column {column!r} holds floats ({values.dropna().iloc[:1].tolist()}); "
+            "event times must be timestamps, ISO 8601 strings or integer epochs"
+        )
+    return _parse_time_strings(values, column)
+
+
+def _parse_time_strings(values: pd.Series, column: str) -> pd.Series:
+    try:
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        for value in values.dropna():
+            try:
+                pd.to_datetime(value, utc=True, format="ISO8601")
+            except (ValueError, TypeError, OverflowError):
+                raise SchemaError(
+                    f"column {column!r} has the value {value!r}, which is not a time; expected "
+                    "a timestamp, an ISO 8601 string such as '2013-01-01 05:00:00' or an epoch"
+                ) from None
+        raise
+
+
+def time_bound(value: object, what: str) -> pd.Timestamp | None:
+    """A start/end/wallclock argument as a UTC instant (Hopsworks accepts str, int, datetime)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise SchemaError(f"{what} must be a time, got {value!r}")
+    if isinstance(value, int | np.integer):
+        return parse_timestamps(pd.Series([int(value)]), what).iloc[0]
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise SchemaError(
+            f"{what} {value!r} is not a time; use a datetime, an ISO 8601 string or an epoch"
+        ) from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def infer_features(
+    table: pa.Table, primary_key: list[str], event_time: str | None, partition_key: list[str]
+) -> list[Feature]:
+    """The schema an initial insert fixes, from the Arrow types of its columns."""
+    features = []
+    for field in table.schema:
+        found = hopsworks_type(field.type)
+        if found is None:
+            raise SchemaError(
+                f"column {field.name!r} has type {field.type}, which no feature type holds; "
+                f"cast it to one of {sorted(STORAGE_TYPES)}"
+            )
+        features.append(
+            Feature(
+                name=field.name,
+                type=found,
+                primary=field.name in primary_key,
+                event_time=field.name == event_time,
+                partition=field.name in partition_key,
+            )
+        )
+    return features
+
+
+def conform_frame(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    primary_key: list[str],
+    event_time: str | None,
+    features: list[Feature] | None,
+) -> pa.Table:
+    """Check an inserted frame against keys and schema and return it as an Arrow table.
+
+    ``features`` is the schema fixed by the first insert (None before it). Raises SchemaError
+    naming the column, the value or type found and what was expected. Rows repeating a
+    primary key + event time within the frame keep the last occurrence, as an upsert would.
+    """
+    frame = _lowercase_columns(frame, label)
+    _require_columns(frame, primary_key + ([event_time] if event_time else []), label)
+    if features is not None:
+        _require_same_columns(frame, [f.name for f in features], label)
+    frame = _normalise_times(frame, event_time)
+    _require_not_null(frame, primary_key + ([event_time] if event_time else []), label)
+    frame = frame.drop_duplicates(
+        subset=primary_key + ([event_time] if event_time else []), keep="last"
+    )
+    table = _to_arrow(frame, label)
+    return table if features is None else _cast_to(table, features, label)
+
+
+def _lowercase_columns(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    names = []
+    for column in frame.columns:
+        names.append(normalise_name(column, f"{label}: column"))
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SchemaError(
+            f"{label}: columns {duplicates} appear twice once lower-cased; rename one of them"
+        )
+    return frame.set_axis(names, axis=1)
+
+
+def _require_columns(frame: pd.DataFrame, required: list[str], label: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{label}: the frame has no column {missing[0]!r}, which is part of the primary key "
+            f"or the event time {required}; columns present: {list(frame.columns)}"
+        )
+
+
+def _require_same_columns(frame: pd.DataFrame, expected: list[str], label: str) -> None:
+    unknown = [c for c in frame.columns if c not in expected]
+    if unknown:
+        raise SchemaError(
+            f"{label}: column {unknown[0]!r} is not in the schema {expected}; drop it, "
+            "or create a new version of the feature group to add it"
+        )
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{label}: the frame lacks column {missing[0]!r} of the schema {expected}; "
+            "add it (null values are allowed outside the primary key and event time)"
+        )
+
+
+def _normalise_times(frame: pd.DataFrame, event_time: str | None) -> pd.DataFrame:
+    frame = frame.copy(deep=False)
+    for column in frame.columns:
+        if column == event_time or pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+            frame[column] = parse_timestamps(frame[column], column)
+    return frame
+
+
+def _require_not_null(frame: pd.DataFrame, columns: list[str], label: str) -> None:
+    for column in columns:
+        nulls = frame[column].isna()
+        if nulls.any():
+            raise SchemaError(
+                f"{label}: key column {column!r} has {int(nulls.sum())} null value(s), first at "
+                f"row {frame.index[nulls.argmax()]!r}; primary keys and event times must be set"
+            )
+
+
+def _to_arrow(frame: pd.DataFrame, label: str) -> pa.Table:
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        for column in frame.columns:
+            try:
+                pa.array(frame[column], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+                kinds = sorted({type(v).__name__ for v in frame[column].dropna()})
+                raise SchemaError(
+                    f"{label}: column {column!r} mixes value types {kinds} and cannot be "
+                    f"stored ({err}); cast it to one type"
+                ) from None
+        raise
+
+
+def _cast_to(table: pa.Table, features: list[Feature], label: str) -> pa.Table:
+    columns = []
+    for feature in features:
+        column = table.column(feature.name)
+        found = hopsworks_type(column.type)
+        if not pa.types.is_null(column.type) and not (found and is_castable(found, feature.type)):
+            raise SchemaError(
+                f"{label} expects column {feature.name!r} as {feature.type}, got "
+                f"{found or column.type}; cast it or create a new version of the feature group"
+            )
+        columns.append(column.cast(STORAGE_TYPES[feature.type], safe=found != "timestamp"))
+    return pa.table(columns, names=[f.name for f in features])

@@ -144,8 +144,12 @@ def time_bound(value: object, what: str) -> pd.Timestamp | None:
     """A start/end/wallclock argument as a UTC instant (Hopsworks accepts str, int, datetime)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise SchemaError(f"{what} must be a time, got {value!r}")
+    if isinstance(value, bool | float | np.floating):
+        # pd.Timestamp would read a float as nanoseconds; Hopsworks rejects floats too.
+        raise SchemaError(
+            f"{what} must be a time, got {value!r}; use a datetime, an ISO 8601 string "
+            "or an integer epoch"
+        )
     if isinstance(value, int | np.integer):
         return parse_timestamps(pd.Series([int(value)]), what).iloc[0]
     try:
@@ -199,12 +203,12 @@ def conform_frame(
     _require_columns(frame, primary_key + ([event_time] if event_time else []), label)
     if features is not None:
         _require_same_columns(frame, [f.name for f in features], label)
-    frame = _normalise_times(frame, event_time)
+    frame = _normalise_times(frame, event_time, label)
     _require_not_null(frame, primary_key + ([event_time] if event_time else []), label)
     frame = frame.drop_duplicates(
         subset=primary_key + ([event_time] if event_time else []), keep="last"
     )
-    table = _to_arrow(frame, label)
+    table = _to_arrow(frame, label, features)
     return table if features is None else _cast_to(table, features, label)
 
 
@@ -214,8 +218,10 @@ def _lowercase_columns(frame: pd.DataFrame, label: str) -> pd.DataFrame:
         names.append(normalise_name(column, f"{label}: column"))
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
+        originals = [c for c, n in zip(frame.columns, names, strict=True) if n == duplicates[0]]
         raise SchemaError(
-            f"{label}: columns {duplicates} appear twice once lower-cased; rename one of them"
+            f"{label}: columns {originals} are all {duplicates[0]!r} once lower-cased, as "
+            "feature names are; rename all but one of them"
         )
     return frame.set_axis(names, axis=1)
 
@@ -244,11 +250,14 @@ def _require_same_columns(frame: pd.DataFrame, expected: list[str], label: str) 
         )
 
 
-def _normalise_times(frame: pd.DataFrame, event_time: str | None) -> pd.DataFrame:
+def _normalise_times(frame: pd.DataFrame, event_time: str | None, label: str) -> pd.DataFrame:
     frame = frame.copy(deep=False)
     for column in frame.columns:
         if column == event_time or pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
-            frame[column] = parse_timestamps(frame[column], column)
+            try:
+                frame[column] = parse_timestamps(frame[column], column)
+            except SchemaError as err:
+                raise SchemaError(f"{label}: {err}") from None
     return frame
 
 
@@ -262,18 +271,20 @@ def _require_not_null(frame: pd.DataFrame, columns: list[str], label: str) -> No
             )
 
 
-def _to_arrow(frame: pd.DataFrame, label: str) -> pa.Table:
+def _to_arrow(frame: pd.DataFrame, label: str, features: list[Feature] | None) -> pa.Table:
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
+        types = {f.name: f.type for f in features or []}
         for column in frame.columns:
             try:
                 pa.array(frame[column], from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
                 kinds = sorted({type(v).__name__ for v in frame[column].dropna()})
+                expected = f"the schema's {types[column]}" if column in types else "one type"
                 raise SchemaError(
                     f"{label}: column {column!r} mixes value types {kinds} and cannot be "
-                    f"stored ({err}); cast it to one type"
+                    f"stored ({err}); cast it to {expected}"
                 ) from None
         raise
 

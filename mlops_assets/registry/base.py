@@ -160,7 +160,7 @@ class ModelRegistry(abc.ABC):
             RegistryInputError: Unknown direction, or no version recorded the metric.
         """
         validate_direction(direction)
-        return select_best_version(self.get_models(name), metric, direction)
+        return select_best_version(name, self.get_models(name), metric, direction)
 
     @abc.abstractmethod
     def load_model(self, model_version: ModelVersion) -> Any:
@@ -300,7 +300,7 @@ def validate_registration(
 
 
 def select_best_version(
-    versions: Sequence[ModelVersion], metric: str, direction: Direction
+    name: str, versions: Sequence[ModelVersion], metric: str, direction: Direction
 ) -> ModelVersion:
     """The version with the best value of `metric`; ties go to the newest version.
 
@@ -310,7 +310,6 @@ def select_best_version(
     scored = [v for v in versions if metric in v.metrics]
     if not scored:
         recorded = sorted({key for v in versions for key in v.metrics})
-        name = versions[0].name if versions else "?"
         raise RegistryInputError(
             f"no version of model {name!r} recorded metric {metric!r}; "
             f"recorded metrics: {recorded or 'none'}"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from mlops_assets.featurestore.errors import NotFoundError, SchemaError
+from mlops_assets.featurestore.errors import NotFoundError, QueryError, SchemaError
 from mlops_assets.featurestore.local.offline import OfflineTable
 from mlops_assets.featurestore.local.online import OnlineTable
 from mlops_assets.featurestore.local.query import Query, _as_dataframe_type
@@ -230,7 +230,8 @@ class FeatureGroup:
         if moment is not None:
             commits = [c for c in commits if c["committed_on"] <= moment]
         if not commits:
-            raise NotFoundError(f"{self.label} has no commit at or before {moment}")
+            when = "yet; insert a frame first" if moment is None else f"at or before {moment}"
+            raise NotFoundError(f"{self.label} has no commit {when}")
         return commits[-1]["commit_id"]
 
     # -- queries -----------------------------------------------------------------------------
@@ -240,7 +241,7 @@ class FeatureGroup:
         selected = [normalise_name(f, "feature") for f in features]
         unknown = [f for f in selected if f not in names]
         if unknown:
-            raise SchemaError(
+            raise QueryError(
                 f"{self.label} has no feature {unknown[0]!r}; its features are {names}"
             )
         return Query(self, selected)

@@ -218,6 +218,7 @@ class FeatureView:
     def get_train_test_split(
         self,
         training_dataset_version: int,
+        *,
         primary_key: bool = False,
         event_time: bool = False,
         training_helper_columns: bool = False,
@@ -260,6 +261,12 @@ class FeatureView:
         split = TrainingDataset.split_definition(
             test_size, train_start, train_end, test_start, test_end, seed, self.label
         )
+        root = self._query._left_feature_group
+        if split["type"] == "time" and not root.event_time:
+            raise SchemaError(
+                f"{self.label}: {root.label} has no event time to split or "
+                "filter on; use a random split"
+            )
         commits = self._latest_commits()
         frame = self._read_at(commits, *TrainingDataset.read_range(split))
         frames = split_frame(frame, split, self._query._left_feature_group.event_time)
@@ -390,7 +397,8 @@ class FeatureView:
     ) -> Any:
         """The feature vector of one primary-key entry from the online store."""
         server = self._serving()
-        vector = server.vector(serving_keys or entry, passed_features, allow_missing, transform)
+        keys = serving_keys if serving_keys is not None else entry
+        vector = server.vector(keys, passed_features, allow_missing, transform)
         return server.deliver([vector], return_type, single=True)
 
     def get_feature_vectors(
@@ -405,7 +413,7 @@ class FeatureView:
     ) -> Any:
         """Feature vectors of several entries, in request order."""
         server = self._serving()
-        entries = serving_keys or entry or []
+        entries = serving_keys if serving_keys is not None else entry or []
         passed = passed_features or [None] * len(entries)
         if len(passed) != len(entries):
             raise QueryError(

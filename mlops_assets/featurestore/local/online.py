@@ -85,7 +85,12 @@ class OnlineTable:
 
     def get(self, key: Sequence) -> dict | None:
         """The stored row of one primary-key value (in primary-key order), or None."""
-        row = self.database.connection.execute(self._select, tuple(key)).fetchone()
+        try:
+            row = self.database.connection.execute(self._select, tuple(key)).fetchone()
+        except sqlite3.OperationalError as err:
+            if not _no_table(err):
+                raise
+            row = None  # nothing was written online yet
         if row is None:
             return None
         return {
@@ -95,11 +100,22 @@ class OnlineTable:
 
     def read(self) -> pd.DataFrame:
         names = [f.name for f in self.features]
-        rows = self.database.query(f'SELECT {", ".join(names)} FROM "{self.table_name}"')
+        try:
+            rows = self.database.query(f'SELECT {", ".join(names)} FROM "{self.table_name}"')
+        except sqlite3.OperationalError as err:
+            if not _no_table(err):
+                raise
+            rows = []  # nothing was written online yet
         frame = pd.DataFrame.from_records(rows, columns=names)
         for feature in self.features:
             frame[feature.name] = _decode_column(frame[feature.name], feature.type)
         return frame
+
+
+def _no_table(error: sqlite3.OperationalError) -> bool:
+    """Whether ``error`` says the table does not exist: the group has no online rows yet (its
+    schema was given at creation, or it was only ever written offline)."""
+    return str(error).startswith("no such table")
 
 
 def _latest_per_key(table: pa.Table, primary_key: list[str], event_time: str | None) -> pa.Table:

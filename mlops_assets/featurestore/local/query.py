@@ -81,7 +81,11 @@ class Query:
         if prefix is not None:
             prefix = normalise_name(prefix, "join prefix")
         self._joins.append(Join(sub_query, left_on, right_on, join_type, prefix))
-        self._nodes()  # fail now, not at read time, on clashing or unknown names
+        try:
+            self._nodes()  # fail now, not at read time, on clashing or unknown names
+        except QueryError:
+            self._joins.pop()  # a rejected join leaves the query as it was
+            raise
         return self
 
     def _join_keys(
@@ -215,6 +219,9 @@ class Query:
         nodes = self._nodes()
         with duckdb.connect() as connection:
             connection.execute("SET TimeZone = 'UTC'")
+            # Arrow scans report no row counts, and DuckDB would then pick a nested-loop plan
+            # for ASOF joins that is quadratic in the rows: always use the sort-merge plan.
+            connection.execute("SET asof_loop_join_threshold = 0")
             for node in nodes:
                 fg = node.feature_group
                 commit = self._commits.get((fg.name, fg.version))

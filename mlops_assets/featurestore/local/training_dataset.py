@@ -74,11 +74,14 @@ class TrainingDataset:
                 )
             seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else int(seed)
             return {"type": "random", "test_size": float(test_size), "seed": seed}
+        # As in Hopsworks, either of train_end and test_start stands in for the other.
         if bounds["test_start"] is None:
             bounds["test_start"] = bounds["train_end"]
-        if bounds["train_end"] is None or bounds["test_start"] is None:
+        if bounds["train_end"] is None:
+            bounds["train_end"] = bounds["test_start"]
+        if bounds["train_end"] is None:
             raise SchemaError(
-                f"{label}: a time-range split needs train_end and test_start "
+                f"{label}: a time-range split needs train_end or test_start "
                 "(or test_size for a random split)"
             )
         _require_ordered(bounds, label)

@@ -1,0 +1,100 @@
+"""Command line: ``run`` materializes the whole graph and prints a summary; ``ui`` starts the
+Dagster UI on the same store."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from mlops_assets import settings
+
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_home() -> Path:
+    """$DAGSTER_HOME, else a folder in the store, so runs and the UI share one instance."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.store_root() / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run() -> int:
+    """Materialize every asset on the embedded backend and print what was produced."""
+    home = dagster_home()
+    import dagster as dg
+
+    from mlops_assets.definitions import defs
+
+    started = time.perf_counter()
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("main_job").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        print(f"main_job failed in steps {failed}; see the log above or `make ui`")
+        return 1
+    print(summary(elapsed, home))
+    return 0
+
+
+def summary(elapsed: float, home: Path) -> str:
+    """What the run wrote: feature groups and commits, the model and the predictions."""
+    from mlops_assets import featurestore
+    from mlops_assets.flight_delays import feature_groups as fgs
+    from mlops_assets.registry import MlflowModelRegistry
+
+    store = featurestore.connect(root=settings.store_root() / "featurestore")
+    lines = [f"main_job succeeded in {elapsed:.1f} s; store: {settings.store_root()}", ""]
+    lines.append(f"{'feature group':<28}{'rows':>10}{'commit':>8}")
+    for spec in [fgs.FLIGHTS, fgs.WEATHER, *fgs.TRAFFIC.values(), fgs.PLANES, fgs.PREDICTIONS]:
+        group = store.get_feature_group(spec.name, spec.version)
+        commit = next(iter(group.commit_details(limit=1)))
+        rows = len(group.read())
+        lines.append(f"{spec.name + ' v' + str(spec.version):<28}{rows:>10}{commit:>8}")
+    model = MlflowModelRegistry(settings.store_root() / "mlflow").get_model(fgs.MODEL_NAME)
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()))
+    predictions = store.get_feature_group(fgs.PREDICTIONS.name, fgs.PREDICTIONS.version)
+    lines += [
+        "",
+        f"model: {model.name} v{model.version} (feature view {model.feature_view_name} "
+        f"v{model.feature_view_version}, training dataset v{model.training_dataset_version})",
+        f"test metrics: {metrics}",
+        f"predictions: {len(predictions.read())} flights in feature group "
+        f"{predictions.name} v{predictions.version} at {predictions._offline.path}",
+        f"Dagster instance: {home} (inspect with `make ui`)",
+    ]
+    return "\n".join(lines)
+
+
+def ui() -> int:
+    """Start `dagster dev` on this project with the store's Dagster instance."""
+    dagster_home()
+    root = Path(__file__).resolve().parent.parent
+    dagster = str(Path(sys.executable).parent / "dagster")
+    os.chdir(root)
+    os.execv(dagster, [dagster, "dev", "-w", str(root / "workspace.yaml")])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mlops-assets", description=__doc__)
+    parser.add_argument("command", choices=["run", "ui"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return {"run": run, "ui": ui}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

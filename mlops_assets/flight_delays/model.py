@@ -1,0 +1,100 @@
+"""The model recipe of the flight-delay use case: gradient-boosted trees from scikit-learn.
+
+It knows nothing of the feature store. X is numeric and selected by column name: categorical
+columns hold integer codes (negative for unseen or missing, which the trees treat as
+missing), other columns floats with NaN for missing. y is the `is_late` label; flights
+that never arrived have no label, so fit and evaluate on `labelled(X, y)`.
+"""
+
+import logging
+
+import pandas as pd
+from pandas.api.types import is_numeric_dtype
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import f1_score, log_loss, roc_auc_score
+
+logger = logging.getLogger(__name__)
+
+DECISION_THRESHOLD = 0.5
+
+
+def labelled(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows whose label is known, with the label as plain bool.
+
+    Cancelled and diverted flights never arrive, so their label is NA; they can be predicted
+    but neither learnt from nor scored.
+    """
+    known = y.notna().to_numpy()
+    return X.loc[known], y.loc[known].astype(bool)
+
+
+def train_model(
+    X: pd.DataFrame, y: pd.Series, categorical: list[str], seed: int = 0
+) -> HistGradientBoostingClassifier:
+    """Fit the delay classifier; the same data and seed give the same model."""
+    _require_numeric(X)
+    _require_labels(y)
+    missing = sorted(set(categorical) - set(X.columns))
+    if missing:
+        raise ValueError(f"categorical columns {missing} are not in X; pass names of X's columns")
+    model = HistGradientBoostingClassifier(
+        learning_rate=0.1,
+        max_iter=500,
+        max_leaf_nodes=63,
+        min_samples_leaf=100,
+        l2_regularization=1.0,
+        categorical_features=list(categorical) or None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=20,
+        random_state=seed,
+    )
+    model.fit(X, y.astype(bool))
+    logger.info("fitted %d boosting rounds on %d rows", model.n_iter_, len(X))
+    return model
+
+
+def evaluate(model: HistGradientBoostingClassifier, X: pd.DataFrame, y: pd.Series) -> dict:
+    """ROC AUC, log loss and F1 (at the decision threshold) of the model on labelled rows."""
+    _require_labels(y)
+    truth = y.astype(bool).to_numpy()
+    probability = _delay_probability(model, X)
+    return {
+        "roc_auc": float(roc_auc_score(truth, probability)),
+        "log_loss": float(log_loss(truth, probability, labels=[False, True])),
+        "f1": float(f1_score(truth, probability >= DECISION_THRESHOLD)),
+    }
+
+
+def predict(model: HistGradientBoostingClassifier, X: pd.DataFrame) -> pd.DataFrame:
+    """Delay probability and the late/not-late call for each row of X, on X's index."""
+    probability = _delay_probability(model, X)
+    return pd.DataFrame(
+        {
+            "delay_probability": probability.astype("float64"),
+            "predicted_late": probability >= DECISION_THRESHOLD,
+        },
+        index=X.index,
+    )
+
+
+def _delay_probability(model: HistGradientBoostingClassifier, X: pd.DataFrame):
+    # Columns are taken by name, so a feature view may return them in any order.
+    return model.predict_proba(X[list(model.feature_names_in_)])[:, 1]
+
+
+def _require_numeric(X: pd.DataFrame) -> None:
+    text = [column for column in X.columns if not is_numeric_dtype(X[column])]
+    if text:
+        raise ValueError(
+            f"columns {text} are not numeric; encode categorical columns as integer codes "
+            "(the feature view's label encoder does) before training"
+        )
+
+
+def _require_labels(y: pd.Series) -> None:
+    unknown = int(y.isna().sum())
+    if unknown:
+        raise ValueError(
+            f"the label has {unknown} missing values; keep labelled rows with labelled(X, y)"
+        )

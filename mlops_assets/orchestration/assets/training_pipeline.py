@@ -1,6 +1,5 @@
 """Training pipeline: feature view -> training dataset -> model in the registry."""
 
-
 import dagster as dg
 
 from mlops_assets.flight_delays import feature_groups as fgs

@@ -18,7 +18,9 @@ run: install
 	$(PY) -m mlops_assets.cli run
 
 test: install
-	$(PY) -m pytest -q
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -p no:cacheprovider
 
 ui: install
 	$(PY) -m mlops_assets.cli ui

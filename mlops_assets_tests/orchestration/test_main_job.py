@@ -58,7 +58,7 @@ def test_feature_groups_hold_one_row_per_entity(runs):
 
 
 def test_second_run_upserts_without_duplicates(runs):
-    root, results = runs
+    root, _ = runs
     store = featurestore.connect(root=root / "featurestore")
     commits = store.get_feature_group("flights", 1).commit_details()
     assert len(commits) == 2

@@ -209,7 +209,7 @@ def conform_frame(
         subset=primary_key + ([event_time] if event_time else []), keep="last"
     )
     table = _to_arrow(frame, label, features)
-    return table if features is None else _cast_to(table, features, label)
+    return table if features is None else cast_to_schema(table, features, label)
 
 
 def _lowercase_columns(frame: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -289,7 +289,8 @@ def _to_arrow(frame: pd.DataFrame, label: str, features: list[Feature] | None) -
         raise
 
 
-def _cast_to(table: pa.Table, features: list[Feature], label: str) -> pa.Table:
+def cast_to_schema(table: pa.Table, features: list[Feature], label: str) -> pa.Table:
+    """Cast ``table`` to the storage types of ``features``, or say which column cannot be."""
     columns = []
     for feature in features:
         column = table.column(feature.name)

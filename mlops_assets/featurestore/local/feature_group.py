@@ -13,6 +13,7 @@ from mlops_assets.featurestore.local.online import OnlineTable
 from mlops_assets.featurestore.local.query import Query, _as_dataframe_type
 from mlops_assets.featurestore.schema import (
     Feature,
+    cast_to_schema,
     conform_frame,
     infer_features,
     normalise_name,
@@ -98,13 +99,7 @@ class FeatureGroup:
         )
         if fixed is None:
             fixed = infer_features(table, self.primary_key, self.event_time, self.partition_key)
-            table = conform_frame(
-                features,
-                label=self.label,
-                primary_key=self.primary_key,
-                event_time=self.event_time,
-                features=fixed,
-            )
+            table = cast_to_schema(table, fixed, self.label)
         self._write(table, fixed, overwrite, storage)
         return None, None
 

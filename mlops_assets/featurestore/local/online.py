@@ -119,7 +119,9 @@ def _no_table(error: sqlite3.OperationalError) -> bool:
 
 
 def _latest_per_key(table: pa.Table, primary_key: list[str], event_time: str | None) -> pa.Table:
-    keys = table.select(primary_key + ([event_time] if event_time else [])).to_pandas()
+    keys = table.select(primary_key + ([event_time] if event_time else [])).to_pandas(
+        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_string(t) else None
+    )
     if event_time:
         keys = keys.sort_values(event_time, kind="stable")
     keep = keys.drop_duplicates(subset=primary_key, keep="last").index.to_numpy()

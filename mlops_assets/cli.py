@@ -12,6 +12,8 @@ from pathlib import Path
 
 from mlops_assets import settings
 
+# Step progress and asset logs, without Dagster's DEBUG event stream.
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
@@ -39,7 +41,7 @@ def run() -> int:
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("main_job").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, run_config=QUIET
         )
     elapsed = time.perf_counter() - started
     if not result.success:

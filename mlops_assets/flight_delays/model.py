@@ -29,6 +29,21 @@ def labelled(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
     return X.loc[known], y.loc[known].astype(bool)
 
 
+def model_input(X: pd.DataFrame) -> pd.DataFrame:
+    """X with nullable integer and boolean columns as float64 (missing as NaN).
+
+    Label-encoded categories arrive as nullable integers; as floats the model sees missing
+    values the same way in training and serving, and a registered signature states them as
+    doubles, which accept missing values.
+    """
+    nullable = [
+        c
+        for c in X.columns
+        if isinstance(X[c].dtype, pd.api.extensions.ExtensionDtype) or X[c].dtype == bool
+    ]
+    return X.astype(dict.fromkeys(nullable, "float64")) if nullable else X
+
+
 def train_model(
     X: pd.DataFrame, y: pd.Series, categorical: list[str], seed: int = 0
 ) -> HistGradientBoostingClassifier:
@@ -53,7 +68,7 @@ def train_model(
         n_iter_no_change=20,
         random_state=seed,
     )
-    model.fit(X, y.astype(bool))
+    model.fit(model_input(X), y.astype(bool))
     logger.info("fitted %d boosting rounds on %d rows", model.n_iter_, len(X))
     return model
 
@@ -86,7 +101,7 @@ def predict(model: HistGradientBoostingClassifier, X: pd.DataFrame) -> pd.DataFr
 
 def _delay_probability(model: HistGradientBoostingClassifier, X: pd.DataFrame) -> np.ndarray:
     # Columns are taken by name, so a feature view may return them in any order.
-    return model.predict_proba(X[list(model.feature_names_in_)])[:, 1]
+    return model.predict_proba(model_input(X[list(model.feature_names_in_)]))[:, 1]
 
 
 def _require_numeric(X: pd.DataFrame) -> None:

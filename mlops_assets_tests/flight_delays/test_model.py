@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_assets.flight_delays.model import evaluate, labelled, predict, train_model
+from mlops_assets.flight_delays.model import evaluate, labelled, model_input, predict, train_model
 
 
 class FixedProbabilities:
@@ -105,3 +105,18 @@ def test_train_model_refuses_missing_labels_and_text_columns():
         train_model(X.assign(carrier="UA"), y, categorical=["origin"])
     with pytest.raises(ValueError, match="dest"):
         train_model(X, y, categorical=["dest"])
+
+
+def test_model_input_turns_nullable_columns_into_floats_with_nan():
+    X = pd.DataFrame(
+        {
+            "code": pd.array([0, None, 2], dtype="Int64"),
+            "flag": [True, False, True],
+            "distance": [1.5, 2.5, 3.5],
+        }
+    )
+    converted = model_input(X)
+    assert converted.dtypes.tolist() == ["float64", "float64", "float64"]
+    assert converted["code"].tolist()[0] == 0.0
+    assert np.isnan(converted["code"].tolist()[1])
+    assert converted["flag"].tolist() == [1.0, 0.0, 1.0]

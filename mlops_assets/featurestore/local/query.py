@@ -7,11 +7,13 @@ from the future. Without a root event time, a joined group contributes its lates
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 JOIN_TYPES = {"left": "LEFT JOIN", "inner": "JOIN"}
+# The rank of a row in the query's order (root event time, then primary key). Feature names
+# are lower-case identifiers, so no feature can take this name.
+ROW_RANK = "#row"
+# Up to this many runs of rows in order are reordered by slicing; more are gathered.
+_MAX_RUNS = 1000
 
 
 @dataclass
@@ -223,35 +230,45 @@ class Query:
             # Arrow scans report no row counts, and DuckDB would then pick a nested-loop plan
             # for ASOF joins that is quadratic in the rows: always use the sort-merge plan.
             connection.execute("SET asof_loop_join_threshold = 0")
+            # Without row counts DuckDB's choice of the side to build a hash table on is a
+            # guess, and it tends to build on the wide chain of the root's rows. The SQL puts
+            # the narrow relation (a lookup, a joined group) on the right: build on that.
+            connection.execute("SET disabled_optimizers = 'build_side_probe_side'")
             for node in nodes:
                 fg = node.feature_group
                 commit = self._commits.get((fg.name, fg.version))
                 connection.register(node.alias, fg._offline.dataset(commit))
             sql = self._sql(nodes, where, order)
             logger.debug("query SQL: %s", sql)
-            return connection.sql(sql).to_arrow_table().to_pandas(types_mapper=_pandas_type)
+            table = connection.sql(sql).to_arrow_table()
+        if order:
+            table = _in_row_order(table)
+        return table.to_pandas(types_mapper=_pandas_type)
 
     def _sql(self, nodes: list[_Node], where: str, order: bool) -> str:
-        root_fg = nodes[0].feature_group
-        ctes = [_root_step(nodes, where)]
-        for index, node in enumerate(nodes[1:], start=1):
-            ctes += _join_steps(index, node, nodes)
+        ctes = [_root_step(nodes, where, order)]
+        lookups: dict[str, str] = {}  # alias of a point-in-time node -> its lookup relation
+        plan = _join_plan(nodes)
+        for index, group in enumerate(plan, start=1):
+            if _is_point_in_time(group[0], nodes):
+                ctes += _point_in_time_steps(index, group, nodes, lookups)
+            else:
+                ctes.append(_plain_step(index, group[0], nodes))
         outputs = ", ".join(
             f'"{_internal(n.alias, column)}" AS "{output}"'
             for n in nodes
             for output, column in n.outputs.items()
         )
-        sql = f"WITH {', '.join(ctes)} SELECT {outputs} FROM step{len(nodes) - 1}"
         if order:
-            keys = ([root_fg.event_time] if root_fg.event_time else []) + root_fg.primary_key
-            sql += " ORDER BY " + ", ".join(f'"{_internal("fg0", k)}"' for k in keys)
-        return sql
+            outputs = f'"{ROW_RANK}", {outputs}'
+        return f"WITH {', '.join(ctes)} SELECT {outputs} FROM step{len(plan)}"
 
 
 # The joins run as a chain of steps over the root's rows. A point-in-time join depends only
-# on the join-key values and the root's event time, so each is computed once per distinct
-# (keys, time) pair with DuckDB's ASOF join on that narrow relation, then attached to every
-# row by an equi-join. An ASOF join that carried every row's full width would sort all of it.
+# on the join-key values and the root's event time, so the point-in-time joins that share a
+# parent and left keys are computed together, once per distinct (keys, time) pair, by a chain
+# of DuckDB ASOF joins on that narrow relation, and attached to every row by one equi-join.
+# ASOF joins that carried every row's full width would sort all of it, once per joined group.
 
 
 def _internal(alias: str, column: str) -> str:
@@ -266,40 +283,117 @@ def _carried(node: _Node, nodes: list[_Node]) -> list[str]:
     return [c for c in dict.fromkeys([*node.outputs.values(), *keys, *identity]) if c]
 
 
-def _root_step(nodes: list[_Node], where: str) -> str:
+def _is_point_in_time(node: _Node, nodes: list[_Node]) -> bool:
+    return bool(node.feature_group.event_time and nodes[0].feature_group.event_time)
+
+
+def _join_plan(nodes: list[_Node]) -> list[list[_Node]]:
+    """The joined nodes in join order, point-in-time joins on the same parent and left keys
+    grouped into one step. A group takes the place of its first member, which comes after
+    the parent, and the members' children come after the members."""
+    plan: list[list[_Node]] = []
+    shared: dict[tuple, list[_Node]] = {}
+    for node in nodes[1:]:
+        if not _is_point_in_time(node, nodes):
+            plan.append([node])
+            continue
+        key = (node.parent, tuple(node.join.left_on))
+        if key in shared:
+            shared[key].append(node)
+        else:
+            shared[key] = [node]
+            plan.append(shared[key])
+    return plan
+
+
+def _root_step(nodes: list[_Node], where: str, order: bool) -> str:
     columns = ", ".join(f'fg0."{c}" AS "{_internal("fg0", c)}"' for c in _carried(nodes[0], nodes))
+    if order:
+        fg = nodes[0].feature_group
+        keys = ", ".join(f'fg0."{k}"' for k in [fg.event_time, *fg.primary_key] if k)
+        columns += f', row_number() OVER (ORDER BY {keys}) AS "{ROW_RANK}"'
     return f"step0 AS (SELECT {columns} FROM fg0{' WHERE ' + where if where else ''})"
 
 
-def _join_steps(index: int, node: _Node, nodes: list[_Node]) -> list[str]:
-    join, fg = node.join, node.feature_group
-    root_time = nodes[0].feature_group.event_time
-    left = [_internal(node.parent, k) for k in join.left_on]
-    features = ", ".join(f'r."{c}" AS "{_internal(node.alias, c)}"' for c in _carried(node, nodes))
-    kind = JOIN_TYPES[join.join_type]
-    on_keys = " AND ".join(
-        f'p."{lk}" = r."{rk}"' for lk, rk in zip(left, join.right_on, strict=True)
+def _on_keys(node: _Node, left_alias: str) -> str:
+    left = [_internal(node.parent, k) for k in node.join.left_on]
+    return " AND ".join(
+        f'{left_alias}."{lk}" = {node.alias}."{rk}"'
+        for lk, rk in zip(left, node.join.right_on, strict=True)
     )
-    previous = f"step{index - 1}"
-    if fg.event_time and root_time:
-        pair = [*left, _internal("fg0", root_time)]
-        pair_list = ", ".join(f'"{c}"' for c in pair)
-        return [
-            f"pairs{index} AS (SELECT DISTINCT {pair_list} FROM {previous})",
-            f"lookup{index} AS (SELECT p.*, {features} FROM pairs{index} p ASOF {kind} "
-            f'{node.alias} r ON {on_keys} AND p."{pair[-1]}" >= r."{fg.event_time}")',
-            f"step{index} AS (SELECT * FROM {previous} {kind} lookup{index} USING ({pair_list}))",
-        ]
+
+
+def _features(node: _Node, nodes: list[_Node]) -> str:
+    return ", ".join(
+        f'{node.alias}."{c}" AS "{_internal(node.alias, c)}"' for c in _carried(node, nodes)
+    )
+
+
+def _point_in_time_steps(
+    index: int, group: list[_Node], nodes: list[_Node], lookups: dict[str, str]
+) -> list[str]:
+    """Pairs of (left keys, root time), their ASOF lookups, and the lookups attached to the
+    rows. The pairs come from the narrowest relation that holds the parent's columns."""
+    parent = group[0].parent
+    root_time = _internal("fg0", nodes[0].feature_group.event_time)
+    pair = [*(_internal(parent, k) for k in group[0].join.left_on), root_time]
+    pair_list = ", ".join(f'"{c}"' for c in pair)
+    source = lookups.get(parent, "step0" if parent == "fg0" else f"step{index - 1}")
+    asof = " ".join(
+        f"ASOF {JOIN_TYPES[n.join.join_type]} {n.alias} ON {_on_keys(n, 'p')} "
+        f'AND p."{root_time}" >= {n.alias}."{n.feature_group.event_time}"'
+        for n in group
+    )
+    features = ", ".join(_features(n, nodes) for n in group)
+    kind = JOIN_TYPES["inner" if any(n.join.join_type == "inner" for n in group) else "left"]
+    for node in group:
+        lookups[node.alias] = f"lookup{index}"
+    return [
+        f"pairs{index} AS (SELECT DISTINCT {pair_list} FROM {source})",
+        f"lookup{index} AS (SELECT p.*, {features} FROM pairs{index} p {asof})",
+        f"step{index} AS (SELECT * FROM step{index - 1} {kind} lookup{index} USING ({pair_list}))",
+    ]
+
+
+def _plain_step(index: int, node: _Node, nodes: list[_Node]) -> str:
+    """An equi-join on the keys; a group with an event time (the root has none) contributes
+    its latest row per primary key."""
+    fg = node.feature_group
     source = node.alias
-    if fg.event_time:  # no root time to join at: take the latest row per key
+    if fg.event_time:
         keys = ", ".join(f'"{k}"' for k in fg.primary_key)
         source = (
             f"(SELECT * FROM {node.alias} QUALIFY row_number() OVER (PARTITION BY {keys} "
-            f'ORDER BY "{fg.event_time}" DESC) = 1)'
+            f'ORDER BY "{fg.event_time}" DESC) = 1) {node.alias}'
         )
-    return [
-        f"step{index} AS (SELECT p.*, {features} FROM {previous} p {kind} {source} r ON {on_keys})"
-    ]
+    return (
+        f"step{index} AS (SELECT p.*, {_features(node, nodes)} FROM step{index - 1} p "
+        f"{JOIN_TYPES[node.join.join_type]} {source} ON {_on_keys(node, 'p')})"
+    )
+
+
+def _in_row_order(table: pa.Table) -> pa.Table:
+    """The rows in the order of their rank column, which is then dropped.
+
+    The joins probe the rank-ordered root rows, so DuckDB's result is already in order but
+    for a few places where parallel pipelines met: runs of increasing ranks that follow each
+    other in the wrong order. Such runs are put in order without copying; other orders are
+    gathered by placing each row at its rank (ranks run from 1, with gaps where inner joins
+    dropped rows), without a comparison sort.
+    """
+    rank = table.column(ROW_RANK).to_numpy()
+    table = table.drop_columns([ROW_RANK])
+    starts = np.flatnonzero(np.diff(rank) <= 0) + 1
+    if len(starts) == 0:
+        return table
+    if len(starts) <= _MAX_RUNS:
+        bounds = [0, *starts.tolist(), len(rank)]
+        runs = sorted(itertools.pairwise(bounds), key=lambda run: rank[run[0]])
+        if all(rank[end - 1] < rank[start] for (_, end), (start, _) in itertools.pairwise(runs)):
+            return pa.concat_tables([table.slice(start, end - start) for start, end in runs])
+    at_rank = np.full(rank.max(), -1, dtype=np.int64)
+    at_rank[rank - 1] = np.arange(len(rank))
+    return table.take(at_rank[at_rank >= 0])
 
 
 def _pandas_type(arrow_type: pa.DataType) -> Any:

@@ -80,7 +80,7 @@ def flight_delay_model(
         fgs.MODEL_NAME,
         model,
         metrics=metrics,
-        input_example=X_train.head(5),
+        input_example=recipe.model_input(X_train.head(5)),
         feature_view_name=view.name,
         feature_view_version=view.version,
         training_dataset_version=version,

@@ -30,18 +30,13 @@ def labelled(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def model_input(X: pd.DataFrame) -> pd.DataFrame:
-    """X with nullable integer and boolean columns as float64 (missing as NaN).
+    """X with every column as float64, missing values as NaN.
 
-    Label-encoded categories arrive as nullable integers; as floats the model sees missing
-    values the same way in training and serving, and a registered signature states them as
-    doubles, which accept missing values.
+    Label-encoded categories arrive as nullable integers and counts as int64; as floats the
+    model sees missing values the same way in training and serving, and the registered
+    signature states doubles, which accept missing values at serving time.
     """
-    nullable = [
-        c
-        for c in X.columns
-        if isinstance(X[c].dtype, pd.api.extensions.ExtensionDtype) or X[c].dtype == bool
-    ]
-    return X.astype(dict.fromkeys(nullable, "float64")) if nullable else X
+    return X.astype("float64")
 
 
 def train_model(

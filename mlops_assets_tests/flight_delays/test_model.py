@@ -107,16 +107,17 @@ def test_train_model_refuses_missing_labels_and_text_columns():
         train_model(X, y, categorical=["dest"])
 
 
-def test_model_input_turns_nullable_columns_into_floats_with_nan():
+def test_model_input_turns_every_column_into_floats_with_nan():
     X = pd.DataFrame(
         {
             "code": pd.array([0, None, 2], dtype="Int64"),
             "flag": [True, False, True],
             "distance": [1.5, 2.5, 3.5],
+            "seats": [50, 100, 150],
         }
     )
     converted = model_input(X)
-    assert converted.dtypes.tolist() == ["float64", "float64", "float64"]
+    assert converted.dtypes.tolist() == ["float64"] * 4
     assert converted["code"].tolist()[0] == 0.0
     assert np.isnan(converted["code"].tolist()[1])
     assert converted["flag"].tolist() == [1.0, 0.0, 1.0]

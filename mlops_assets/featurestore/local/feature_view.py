@@ -321,7 +321,8 @@ class FeatureView:
         return xs[0], xs[1], ys[0], ys[1]
 
     def _transform(self, frame: pd.DataFrame, statistics: dict) -> pd.DataFrame:
-        frame = frame.reset_index(drop=True)
+        if not frame.index.equals(pd.RangeIndex(len(frame))):
+            frame = frame.reset_index(drop=True)  # a copy: only when the index needs it
         if not self._functions:
             return frame
         return tf.transform_frame(frame, self._functions, statistics)

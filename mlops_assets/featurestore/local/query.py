@@ -7,13 +7,11 @@ from the future. Without a root event time, a joined group contributes its lates
 
 from __future__ import annotations
 
-import itertools
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -26,11 +24,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 JOIN_TYPES = {"left": "LEFT JOIN", "inner": "JOIN"}
-# The rank of a row in the query's order (root event time, then primary key). Feature names
-# are lower-case identifiers, so no feature can take this name.
-ROW_RANK = "#row"
-# Up to this many runs of rows in order are reordered by slicing; more are gathered.
-_MAX_RUNS = 1000
 
 
 @dataclass
@@ -241,12 +234,11 @@ class Query:
             sql = self._sql(nodes, where, order)
             logger.debug("query SQL: %s", sql)
             table = connection.sql(sql).to_arrow_table()
-        if order:
-            table = _in_row_order(table)
         return table.to_pandas(types_mapper=_pandas_type)
 
     def _sql(self, nodes: list[_Node], where: str, order: bool) -> str:
-        ctes = [_root_step(nodes, where, order)]
+        root_fg = nodes[0].feature_group
+        ctes = [_root_step(nodes, where)]
         lookups: dict[str, str] = {}  # alias of a point-in-time node -> its lookup relation
         plan = _join_plan(nodes)
         for index, group in enumerate(plan, start=1):
@@ -259,9 +251,11 @@ class Query:
             for n in nodes
             for output, column in n.outputs.items()
         )
+        sql = f"WITH {', '.join(ctes)} SELECT {outputs} FROM step{len(plan)}"
         if order:
-            outputs = f'"{ROW_RANK}", {outputs}'
-        return f"WITH {', '.join(ctes)} SELECT {outputs} FROM step{len(plan)}"
+            keys = ([root_fg.event_time] if root_fg.event_time else []) + root_fg.primary_key
+            sql += " ORDER BY " + ", ".join(f'"{_internal("fg0", k)}"' for k in keys)
+        return sql
 
 
 # The joins run as a chain of steps over the root's rows. A point-in-time join depends only
@@ -306,12 +300,8 @@ def _join_plan(nodes: list[_Node]) -> list[list[_Node]]:
     return plan
 
 
-def _root_step(nodes: list[_Node], where: str, order: bool) -> str:
+def _root_step(nodes: list[_Node], where: str) -> str:
     columns = ", ".join(f'fg0."{c}" AS "{_internal("fg0", c)}"' for c in _carried(nodes[0], nodes))
-    if order:
-        fg = nodes[0].feature_group
-        keys = ", ".join(f'fg0."{k}"' for k in [fg.event_time, *fg.primary_key] if k)
-        columns += f', row_number() OVER (ORDER BY {keys}) AS "{ROW_RANK}"'
     return f"step0 AS (SELECT {columns} FROM fg0{' WHERE ' + where if where else ''})"
 
 
@@ -370,30 +360,6 @@ def _plain_step(index: int, node: _Node, nodes: list[_Node]) -> str:
         f"step{index} AS (SELECT p.*, {_features(node, nodes)} FROM step{index - 1} p "
         f"{JOIN_TYPES[node.join.join_type]} {source} ON {_on_keys(node, 'p')})"
     )
-
-
-def _in_row_order(table: pa.Table) -> pa.Table:
-    """The rows in the order of their rank column, which is then dropped.
-
-    The joins probe the rank-ordered root rows, so DuckDB's result is already in order but
-    for a few places where parallel pipelines met: runs of increasing ranks that follow each
-    other in the wrong order. Such runs are put in order without copying; other orders are
-    gathered by placing each row at its rank (ranks run from 1, with gaps where inner joins
-    dropped rows), without a comparison sort.
-    """
-    rank = table.column(ROW_RANK).to_numpy()
-    table = table.drop_columns([ROW_RANK])
-    starts = np.flatnonzero(np.diff(rank) <= 0) + 1
-    if len(starts) == 0:
-        return table
-    if len(starts) <= _MAX_RUNS:
-        bounds = [0, *starts.tolist(), len(rank)]
-        runs = sorted(itertools.pairwise(bounds), key=lambda run: rank[run[0]])
-        if all(rank[end - 1] < rank[start] for (_, end), (start, _) in itertools.pairwise(runs)):
-            return pa.concat_tables([table.slice(start, end - start) for start, end in runs])
-    at_rank = np.full(rank.max(), -1, dtype=np.int64)
-    at_rank[rank - 1] = np.arange(len(rank))
-    return table.take(at_rank[at_rank >= 0])
 
 
 def _pandas_type(arrow_type: pa.DataType) -> Any:

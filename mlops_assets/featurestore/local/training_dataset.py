@@ -147,29 +147,44 @@ class TrainingDataset:
 def split_frame(
     frame: pd.DataFrame, split: dict, event_time: str | None
 ) -> dict[str, pd.DataFrame]:
-    """Split the (deterministically ordered) query result as ``split`` says."""
+    """Split the (deterministically ordered) query result as ``split`` says.
+
+    Each split is gathered in one pass over the rows: the frame is wide and long, and boolean
+    selections followed by index resets would copy it several times over.
+    """
     if split["type"] == "random":
         rng = np.random.default_rng(split["seed"])
         is_test = rng.random(len(frame)) < split["test_size"]
+        rows = {"train": np.flatnonzero(~is_test), "test": np.flatnonzero(is_test)}
     else:
         times = frame[event_time]
-        is_train = _within(times, split["train_start"], split["train_end"])
-        is_test = _within(times, split["test_start"], split["test_end"])
-        frame = frame[is_train | is_test]
-        is_test = is_test[is_train | is_test].to_numpy()
-    return {
-        "train": frame[~is_test].reset_index(drop=True),
-        "test": frame[is_test].reset_index(drop=True),
-    }
+        rows = {s: _rows_within(times, split[f"{s}_start"], split[f"{s}_end"]) for s in SPLITS}
+    return {s: _gather(frame, rows[s]) for s in SPLITS}
 
 
-def _within(times: pd.Series, start: str | None, end: str | None) -> pd.Series:
-    inside = pd.Series(True, index=times.index)
-    if start:
-        inside &= times >= pd.Timestamp(start)
-    if end:
-        inside &= times < pd.Timestamp(end)
-    return inside
+def _rows_within(times: pd.Series, start: str | None, end: str | None) -> slice | np.ndarray:
+    """The positions of the times in ``[start, end)``: a slice when the times are sorted (the
+    query orders rows by event time), else an array of positions."""
+    start = pd.Timestamp(start) if start else None
+    end = pd.Timestamp(end) if end else None
+    if times.is_monotonic_increasing and not times.hasnans:
+        first = times.searchsorted(start, side="left") if start is not None else 0
+        stop = times.searchsorted(end, side="left") if end is not None else len(times)
+        return slice(int(first), int(stop))
+    inside = np.ones(len(times), dtype=bool)
+    if start is not None:
+        inside &= (times >= start).to_numpy()
+    if end is not None:
+        inside &= (times < end).to_numpy()
+    return np.flatnonzero(inside)
+
+
+def _gather(frame: pd.DataFrame, rows: slice | np.ndarray) -> pd.DataFrame:
+    # A slice of rows is a view (the splits are read, never modified, and their delivered
+    # columns are copied); positions are gathered into a new frame.
+    part = frame.iloc[rows] if isinstance(rows, slice) else frame.take(rows)
+    part.index = pd.RangeIndex(len(part))
+    return part
 
 
 def _require_ordered(bounds: dict, label: str) -> None:

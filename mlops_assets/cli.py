@@ -60,12 +60,15 @@ def summary(elapsed: float, home: Path) -> str:
 
     store = featurestore.connect(root=settings.store_root() / "featurestore")
     lines = [f"main_job succeeded in {elapsed:.1f} s; store: {settings.store_root()}", ""]
-    lines.append(f"{'feature group':<28}{'rows':>10}{'commit':>8}")
+    lines.append(f"{'feature group':<28}{'rows':>10}{'commit':>8}  validation (latest report)")
     for spec in [fgs.FLIGHTS, fgs.WEATHER, *fgs.TRAFFIC.values(), fgs.PLANES, fgs.PREDICTIONS]:
         group = store.get_feature_group(spec.name, spec.version)
         commit = next(iter(group.commit_details(limit=1)))
         rows = len(group.read())
-        lines.append(f"{spec.name + ' v' + str(spec.version):<28}{rows:>10}{commit:>8}")
+        lines.append(
+            f"{spec.name + ' v' + str(spec.version):<28}{rows:>10}{commit:>8}  "
+            f"{_validation(group.get_latest_validation_report())}"
+        )
     model = MlflowModelRegistry(settings.store_root() / "mlflow").get_model(fgs.MODEL_NAME)
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()))
     predictions = store.get_feature_group(fgs.PREDICTIONS.name, fgs.PREDICTIONS.version)
@@ -79,6 +82,16 @@ def summary(elapsed: float, home: Path) -> str:
         f"Dagster instance: {home} (inspect with `make ui`)",
     ]
     return "\n".join(lines)
+
+
+def _validation(report) -> str:
+    if report is None:
+        return "not validated"
+    stats = report.statistics
+    return (
+        f"{report.ingestion_result}, {stats['successful_expectations']}/"
+        f"{stats['evaluated_expectations']} expectations passed ({report.policy})"
+    )
 
 
 def ui() -> int:

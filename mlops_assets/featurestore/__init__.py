@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlops_assets.featurestore.errors import (
+    DataValidationError,
     DefinitionConflictError,
     FeatureStoreError,
     InvalidNameError,
@@ -58,6 +59,7 @@ def connect(
 
 __all__ = [
     "BACKENDS",
+    "DataValidationError",
     "DefinitionConflictError",
     "Feature",
     "FeatureStore",

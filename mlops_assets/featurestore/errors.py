@@ -24,3 +24,12 @@ class DefinitionConflictError(FeatureStoreError, ValueError):
 
 class QueryError(FeatureStoreError, ValueError):
     """A query cannot be built: unknown features, ambiguous names or join keys."""
+
+
+class DataValidationError(FeatureStoreError, ValueError):
+    """A batch failed its feature group's expectation suite under a STRICT policy; nothing was
+    written. ``report`` is the stored REJECTED validation report."""
+
+    def __init__(self, message: str, report):
+        super().__init__(message)
+        self.report = report

@@ -192,27 +192,32 @@ def conform_frame(
     primary_key: list[str],
     event_time: str | None,
     features: list[Feature] | None,
-) -> pa.Table:
-    """Check an inserted frame against keys and schema and return it as an Arrow table.
+) -> tuple[pd.DataFrame, pa.Table]:
+    """Check an inserted frame against keys and schema; the checked frame and its Arrow table.
 
     ``features`` is the schema fixed by the first insert (None before it). Raises SchemaError
-    naming the column, the value or type found and what was expected. Rows repeating a
-    primary key + event time within the frame keep the last occurrence, as an upsert would.
+    naming the column, the value or type found and what was expected. The frame comes back
+    with lower-case names and UTC event times, every row kept, for validation; rows repeating
+    a primary key + event time are dropped from the table by :func:`keep_last_per_key`.
     """
-    frame = _lowercase_columns(frame, label)
+    frame = lowercase_columns(frame, label)
     _require_columns(frame, primary_key + ([event_time] if event_time else []), label)
     if features is not None:
         _require_same_columns(frame, [f.name for f in features], label)
     frame = _normalise_times(frame, event_time, label)
     _require_not_null(frame, primary_key + ([event_time] if event_time else []), label)
-    frame = frame.drop_duplicates(
-        subset=primary_key + ([event_time] if event_time else []), keep="last"
-    )
     table = _to_arrow(frame, label, features)
-    return table if features is None else cast_to_schema(table, features, label)
+    return frame, table if features is None else cast_to_schema(table, features, label)
 
 
-def _lowercase_columns(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+def keep_last_per_key(frame: pd.DataFrame, table: pa.Table, keys: list[str]) -> pa.Table:
+    """The table without rows whose ``keys`` repeat later in the frame, as an upsert keeps the
+    last occurrence."""
+    repeated = frame.duplicated(subset=keys, keep="last").to_numpy()
+    return table.filter(pa.array(~repeated)) if repeated.any() else table
+
+
+def lowercase_columns(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     names = []
     for column in frame.columns:
         names.append(normalise_name(column, f"{label}: column"))

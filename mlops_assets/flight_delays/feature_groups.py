@@ -6,6 +6,7 @@ import pandas as pd
 
 from mlops_assets.featurestore import label_encoder, one_hot_encoder, standard_scaler
 from mlops_assets.featurestore.specs import FeatureGroupSpec
+from mlops_assets.flight_delays import expectations
 from mlops_assets.flight_delays.features import LOCAL_TIMEZONE, TRAFFIC_WINDOWS
 
 FLIGHTS = FeatureGroupSpec(
@@ -14,6 +15,7 @@ FLIGHTS = FeatureGroupSpec(
     primary_key=["flight_id"],
     event_time="scheduled_departure",
     description="Scheduled flights out of New York: route, calendar and the is_late label.",
+    expectation_suite=expectations.flights_suite,
 )
 WEATHER = FeatureGroupSpec(
     name="weather",
@@ -21,6 +23,7 @@ WEATHER = FeatureGroupSpec(
     primary_key=["origin"],
     event_time="time_hour",
     description="Hourly weather observations at each origin airport.",
+    expectation_suite=expectations.weather_suite,
 )
 TRAFFIC = {
     window: FeatureGroupSpec(
@@ -29,6 +32,7 @@ TRAFFIC = {
         primary_key=["origin"],
         event_time="window_end",
         description=f"Departures and mean departure delay per origin over the last {window}.",
+        expectation_suite=expectations.airport_traffic_suite,
     )
     for window in TRAFFIC_WINDOWS
 }
@@ -37,6 +41,7 @@ PLANES = FeatureGroupSpec(
     version=1,
     primary_key=["tailnum"],
     description="Aircraft by tail number: age, size and make.",
+    expectation_suite=expectations.planes_suite,
 )
 PREDICTIONS = FeatureGroupSpec(
     name="flight_delay_predictions",
@@ -45,6 +50,10 @@ PREDICTIONS = FeatureGroupSpec(
     event_time="scheduled_departure",
     online_enabled=False,
     description="Batch predictions of late arrival, each with the model version that made it.",
+    # Predictions are written whatever their report says: a model's odd output is for
+    # monitoring to look at, not a reason to lose the batch.
+    expectation_suite=expectations.predictions_suite,
+    validation_ingestion_policy="ALWAYS",
 )
 
 FEATURE_VIEW_NAME = "flight_delays"

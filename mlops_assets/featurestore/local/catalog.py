@@ -24,6 +24,15 @@ CREATE TABLE IF NOT EXISTS training_datasets (
     feature_view TEXT NOT NULL, feature_view_version INTEGER NOT NULL,
     version INTEGER NOT NULL, definition TEXT NOT NULL, created_at TEXT NOT NULL,
     PRIMARY KEY (feature_view, feature_view_version, version));
+CREATE TABLE IF NOT EXISTS expectation_suites (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, version INTEGER NOT NULL,
+    suite TEXT, policy TEXT, run_validation INTEGER, saved_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS validation_reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, version INTEGER NOT NULL,
+    validation_time TEXT NOT NULL, ingestion_result TEXT NOT NULL, success INTEGER NOT NULL,
+    report TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS validation_reports_by_group
+    ON validation_reports (name, version, validation_time);
 """
 
 # Table names are module constants, never user input, so they may be formatted into SQL.
@@ -110,6 +119,94 @@ class Catalog:
                 "AND feature_view_version = ? AND version = ?",
                 (json.dumps(definition), view, view_version, version),
             )
+
+    # -- expectation suites and validation reports ---------------------------------------------
+    # A feature group's suite is the latest row of its history; a deletion is a row without a
+    # suite. Rows are never updated, so every replacement stays on record.
+
+    def save_suite(
+        self, name: str, version: int, suite: dict | None, policy: str | None, run: bool
+    ) -> None:
+        with self.database.transaction() as connection:
+            connection.execute(
+                "INSERT INTO expectation_suites (name, version, suite, policy, run_validation, "
+                "saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (name, version, json.dumps(suite) if suite else None, policy, int(run), _now()),
+            )
+
+    def suite_history(self, name: str, version: int) -> list[dict]:
+        """Every suite saved for the group, oldest first; ``suite`` is None for a deletion."""
+        rows = self.database.query(
+            "SELECT suite, policy, run_validation, saved_at FROM expectation_suites "
+            "WHERE name = ? AND version = ? ORDER BY id",
+            (name, version),
+        )
+        return [
+            {
+                "suite": json.loads(suite) if suite else None,
+                "validation_ingestion_policy": policy,
+                "run_validation": bool(run),
+                "saved_at": pd.Timestamp(saved_at),
+            }
+            for suite, policy, run, saved_at in rows
+        ]
+
+    def suite(self, name: str, version: int) -> dict | None:
+        """The attached suite (as :meth:`suite_history` gives it), None if there is none."""
+        history = self.suite_history(name, version)
+        return history[-1] if history and history[-1]["suite"] else None
+
+    def add_report(
+        self, name: str, version: int, report: dict, connection: sqlite3.Connection | None = None
+    ) -> int:
+        """Store a validation report, inside the caller's transaction if given; its id."""
+        if connection is None:
+            with self.database.transaction() as connection:
+                return self.add_report(name, version, report, connection)
+        cursor = connection.execute(
+            "INSERT INTO validation_reports (name, version, validation_time, ingestion_result, "
+            "success, report) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                name,
+                version,
+                _utc_text(report["validation_time"]),
+                report["ingestion_result"],
+                int(report["success"]),
+                json.dumps(report),
+            ),
+        )
+        return cursor.lastrowid
+
+    def reports(
+        self,
+        name: str,
+        version: int,
+        ingestion_results: list[str] | None = None,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Stored reports, newest first, filtered by outcome and ``start <= time < end``."""
+        sql = "SELECT id, report FROM validation_reports WHERE name = ? AND version = ?"
+        parameters: list = [name, version]
+        if ingestion_results:
+            sql += f" AND ingestion_result IN ({', '.join('?' * len(ingestion_results))})"
+            parameters += ingestion_results
+        if start is not None:
+            sql += " AND validation_time >= ?"
+            parameters.append(_utc_text(start))
+        if end is not None:
+            sql += " AND validation_time < ?"
+            parameters.append(_utc_text(end))
+        sql += " ORDER BY validation_time DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [{**json.loads(r), "id": i} for i, r in self.database.query(sql, tuple(parameters))]
+
+
+def _utc_text(moment) -> str:
+    """A time as sortable text: ISO 8601 in UTC with microseconds."""
+    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _now() -> str:

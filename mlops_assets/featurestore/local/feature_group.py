@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from mlops_assets.featurestore.errors import NotFoundError, QueryError, SchemaError
+from mlops_assets.featurestore.errors import (
+    DataValidationError,
+    DefinitionConflictError,
+    NotFoundError,
+    QueryError,
+    SchemaError,
+)
 from mlops_assets.featurestore.local.offline import OfflineTable
 from mlops_assets.featurestore.local.online import OnlineTable
 from mlops_assets.featurestore.local.query import Query, _as_dataframe_type
@@ -16,8 +22,20 @@ from mlops_assets.featurestore.schema import (
     cast_to_schema,
     conform_frame,
     infer_features,
+    keep_last_per_key,
+    lowercase_columns,
     normalise_name,
     time_bound,
+)
+from mlops_assets.validation import expectations
+from mlops_assets.validation.report import (
+    ALWAYS,
+    INGESTED,
+    INGESTION_RESULTS,
+    REJECTED,
+    UNKNOWN,
+    ValidationReport,
+    normalise_policy,
 )
 
 if TYPE_CHECKING:
@@ -26,6 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STORAGES = (None, "offline", "online")
+VALIDATION_OPTIONS = {"run_validation", "save_report"}
 
 
 class FeatureGroup:
@@ -79,29 +98,71 @@ class FeatureGroup:
         write_options: dict | None = None,
         validation_options: dict | None = None,
         wait: bool = False,
-    ) -> tuple[None, None]:
+    ) -> tuple[None, ValidationReport | None]:
         """Upsert ``features``, validated first; returns ``(job, report)`` like Hopsworks.
 
-        Nothing is written anywhere unless every check passes; offline and online writes
-        commit together. An empty frame writes nothing.
+        With an expectation suite attached, the batch (every row, as given) is validated
+        before anything is written and the report is stored. Under STRICT a failing batch
+        raises DataValidationError and nothing is written; under ALWAYS it is written. The
+        offline commit, the online rows and the report commit together. An empty frame writes
+        nothing (it is still validated when a suite is attached).
         """
         self._check_insert_options(features, operation, storage)
+        options = self._validation_options(validation_options)
         if features.empty:
+            report = self._gate(lowercase_columns(features, self.label), options)
             logger.info("%s: empty frame, nothing inserted", self.label)
-            return None, None
+            if report is not None and options["save_report"]:
+                self._store_report(report)
+            return None, report
         fixed = self.features or None
-        table = conform_frame(
+        frame, table = conform_frame(
             features,
             label=self.label,
             primary_key=self.primary_key,
             event_time=self.event_time,
             features=fixed,
         )
+        report = self._gate(frame, options)
         if fixed is None:
             fixed = infer_features(table, self.primary_key, self.event_time, self.partition_key)
             table = cast_to_schema(table, fixed, self.label)
-        self._write(table, fixed, overwrite, storage)
-        return None, None
+        table = keep_last_per_key(frame, table, self._upsert_keys)
+        self._write(table, fixed, overwrite, storage, report if options["save_report"] else None)
+        return None, report
+
+    @property
+    def _upsert_keys(self) -> list[str]:
+        return self.primary_key + ([self.event_time] if self.event_time else [])
+
+    def _gate(self, frame: pd.DataFrame, options: dict) -> ValidationReport | None:
+        """Validate an insert's batch; a STRICT failure is stored and raised here."""
+        attached = self._feature_store._catalog.suite(self.name, self.version)
+        if attached is None or not attached["run_validation"] or not options["run_validation"]:
+            return None
+        report = self._run_suite(frame, attached)
+        if report.success or report.policy == ALWAYS:
+            report.ingestion_result = INGESTED
+            return report
+        report.ingestion_result = REJECTED
+        if options["save_report"]:
+            self._store_report(report)
+        raise DataValidationError(
+            f"{self.label}: nothing was written. {report.summary()}\n"
+            "Fix the data, or save the suite with validation_ingestion_policy='always' to "
+            "write failing batches and keep their reports.",
+            report,
+        )
+
+    def _validation_options(self, options: dict | None) -> dict:
+        options = dict(options or {})
+        unknown = sorted(set(options) - VALIDATION_OPTIONS)
+        if unknown:
+            raise SchemaError(
+                f"{self.label}: unknown validation option(s) {unknown}; the options are "
+                f"{sorted(VALIDATION_OPTIONS)}"
+            )
+        return {"run_validation": True, "save_report": True, **options}
 
     def _check_insert_options(self, features: Any, operation: str, storage: str | None) -> None:
         if not isinstance(features, pd.DataFrame):
@@ -121,7 +182,14 @@ class FeatureGroup:
                 "or create a version with online_enabled=True"
             )
 
-    def _write(self, table, fixed: list[Feature], overwrite: bool, storage: str | None) -> None:
+    def _write(
+        self,
+        table,
+        fixed: list[Feature],
+        overwrite: bool,
+        storage: str | None,
+        report: ValidationReport | None,
+    ) -> None:
         online = self._online_table(fixed)
         first_insert = not self._definition.get("features")
         with self._feature_store._database.transaction() as connection:
@@ -136,10 +204,9 @@ class FeatureGroup:
                     connection.execute(f'DELETE FROM "{online.table_name}"')
                 online.upsert(table, connection)
             if storage != "online":
-                keys = self.primary_key + ([self.event_time] if self.event_time else [])
                 commit = self._offline.upsert(
                     table,
-                    keys,
+                    self._upsert_keys,
                     self.partition_key,
                     "overwrite" if overwrite else "upsert",
                     overwrite=overwrite,
@@ -147,6 +214,10 @@ class FeatureGroup:
                 logger.info(
                     "%s: committed %d rows as commit %d", self.label, table.num_rows, commit
                 )
+                if report is not None:
+                    report.commit_id = commit
+            if report is not None:
+                self._store_report(report, connection)
         if first_insert:
             self._definition = definition
 
@@ -160,6 +231,138 @@ class FeatureGroup:
             self.primary_key,
             self.event_time,
         )
+
+    # -- validation --------------------------------------------------------------------------
+
+    @property
+    def expectation_suite(self):
+        """The attached Great Expectations suite, None if there is none."""
+        return self.get_expectation_suite()
+
+    @property
+    def validation_ingestion_policy(self) -> str | None:
+        """``STRICT`` or ``ALWAYS`` for the attached suite, None without one."""
+        attached = self._feature_store._catalog.suite(self.name, self.version)
+        return attached["validation_ingestion_policy"] if attached else None
+
+    def get_expectation_suite(self):
+        attached = self._feature_store._catalog.suite(self.name, self.version)
+        return expectations.suite_from_dict(attached["suite"]) if attached else None
+
+    def save_expectation_suite(
+        self,
+        expectation_suite,
+        run_validation: bool = True,
+        validation_ingestion_policy: str = "always",
+        overwrite: bool = False,
+    ):
+        """Attach a suite that every insert is validated against, with its ingestion policy.
+
+        Saving the attached suite again with the same policy changes nothing; replacing it
+        needs ``overwrite=True``, and the replaced suite stays in the suite history.
+        """
+        try:
+            policy = normalise_policy(validation_ingestion_policy)
+            suite = expectations.suite_to_dict(expectation_suite)
+        except (TypeError, ValueError) as error:
+            raise SchemaError(f"{self.label}: {error}") from error
+        catalog = self._feature_store._catalog
+        attached = catalog.suite(self.name, self.version)
+        if attached is not None:
+            if (attached["suite"], attached["validation_ingestion_policy"]) == (suite, policy) and (
+                attached["run_validation"] == run_validation
+            ):
+                return expectation_suite
+            if not overwrite:
+                raise DefinitionConflictError(
+                    f"{self.label} already has expectation suite "
+                    f"{attached['suite']['name']!r} ({attached['validation_ingestion_policy']}); "
+                    "pass overwrite=True to replace it (the old one stays in the history)"
+                )
+        catalog.save_suite(self.name, self.version, suite, policy, run_validation)
+        logger.info("%s: saved expectation suite %r (%s)", self.label, suite["name"], policy)
+        return expectation_suite
+
+    def delete_expectation_suite(self) -> None:
+        """Detach the suite: inserts are no longer validated. Its reports are kept."""
+        if self._feature_store._catalog.suite(self.name, self.version) is not None:
+            self._feature_store._catalog.save_suite(self.name, self.version, None, None, False)
+
+    def get_expectation_suite_history(self) -> list[dict]:
+        """Every suite saved for this group, oldest first (a deletion has ``suite`` None)."""
+        return self._feature_store._catalog.suite_history(self.name, self.version)
+
+    def validate(
+        self,
+        dataframe: pd.DataFrame | None = None,
+        expectation_suite=None,
+        save_report: bool = False,
+        validation_options: dict | None = None,
+        ingestion_result: str = UNKNOWN,
+    ) -> ValidationReport | None:
+        """Validate ``dataframe`` (default: the group's offline rows) without inserting it,
+        against ``expectation_suite`` or the attached one; None when there is no suite."""
+        self._validation_options(validation_options)
+        if ingestion_result not in INGESTION_RESULTS:
+            raise SchemaError(
+                f"{self.label}: ingestion_result {ingestion_result!r} is not one of "
+                f"{INGESTION_RESULTS}"
+            )
+        if expectation_suite is not None:
+            attached = {"suite": expectations.suite_to_dict(expectation_suite)}
+        else:
+            attached = self._feature_store._catalog.suite(self.name, self.version)
+        if attached is None:
+            logger.info("%s has no expectation suite; nothing to validate", self.label)
+            return None
+        frame = self.read() if dataframe is None else lowercase_columns(dataframe, self.label)
+        report = self._run_suite(frame, attached)
+        report.ingestion_result = ingestion_result
+        if save_report:
+            self._store_report(report)
+        return report
+
+    def get_latest_validation_report(self) -> ValidationReport | None:
+        reports = self.get_validation_reports(limit=1)
+        return reports[0] if reports else None
+
+    def get_all_validation_reports(self) -> list[ValidationReport]:
+        return self.get_validation_reports()
+
+    def get_validation_reports(
+        self,
+        ingestion_result: str | list[str] | None = None,
+        start_time: Any = None,
+        end_time: Any = None,
+        limit: int | None = None,
+    ) -> list[ValidationReport]:
+        """Stored reports, newest first: only those with these ingestion results, validated
+        at ``start_time <= time < end_time``."""
+        results = [ingestion_result] if isinstance(ingestion_result, str) else ingestion_result
+        unknown = sorted(set(results or []) - set(INGESTION_RESULTS))
+        if unknown:
+            raise SchemaError(
+                f"{self.label}: ingestion_result {unknown} not among {INGESTION_RESULTS}"
+            )
+        stored = self._feature_store._catalog.reports(
+            self.name,
+            self.version,
+            results,
+            time_bound(start_time, "start_time"),
+            time_bound(end_time, "end_time"),
+            limit,
+        )
+        return [ValidationReport.from_dict(r) for r in stored]
+
+    def _run_suite(self, frame: pd.DataFrame, attached: dict) -> ValidationReport:
+        report = expectations.validate(frame, expectations.suite_from_dict(attached["suite"]))
+        report.policy = attached.get("validation_ingestion_policy")
+        report.feature_group = f"{self.name} v{self.version}"
+        return report
+
+    def _store_report(self, report: ValidationReport, connection=None) -> None:
+        catalog = self._feature_store._catalog
+        report.id = catalog.add_report(self.name, self.version, report.to_dict(), connection)
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from mlops_assets.featurestore.local.feature_view import FeatureView
 from mlops_assets.featurestore.local.query import Query
 from mlops_assets.featurestore.schema import Feature, normalise_name
 from mlops_assets.featurestore.transformations import TransformationFunction
+from mlops_assets.validation import expectations
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,14 @@ class FeatureStore:
         primary_key: list[str] | None = None,
         event_time: str | None = None,
         features: list[Feature] | None = None,
+        expectation_suite=None,
     ) -> FeatureGroup:
         """The feature group ``name`` v``version``, created with this definition if new.
 
         An existing version is returned as stored; asking it for another primary key, event
         time, partition key or online flag is an error (a new definition needs a new version).
+        A new group gets ``expectation_suite`` with the ALWAYS policy, as in Hopsworks; use
+        ``save_expectation_suite`` to choose the policy or replace the suite.
         """
         definition = _feature_group_definition(
             name,
@@ -74,12 +78,17 @@ class FeatureStore:
         )
         stored = self._catalog.get("feature_groups", definition["name"], version)
         if stored is None:
+            if expectation_suite is not None:
+                _require_suite(expectation_suite, definition)  # before anything is created
             with self._database.transaction() as connection:
                 self._catalog.put(
                     "feature_groups", definition["name"], version, definition, connection
                 )
             logger.info("created feature group %r v%d", definition["name"], version)
-            return FeatureGroup(self, definition)
+            group = FeatureGroup(self, definition)
+            if expectation_suite is not None:
+                group.save_expectation_suite(expectation_suite)
+            return group
         _require_same_structure(stored, definition)
         return FeatureGroup(self, stored)
 
@@ -215,6 +224,15 @@ def _feature_group_definition(
         "partition_key": partition_key,
         "features": features or None,
     }
+
+
+def _require_suite(suite, definition: dict) -> None:
+    try:
+        expectations.suite_to_dict(suite)
+    except TypeError as error:
+        raise SchemaError(
+            f"feature group {definition['name']!r} v{definition['version']}: {error}"
+        ) from error
 
 
 def _require_same_structure(stored: dict, requested: dict) -> None:

@@ -11,6 +11,7 @@ from mlops_assets.flight_delays import feature_groups as fgs
 from mlops_assets.flight_delays import features
 from mlops_assets.orchestration.metadata import feature_group_metadata, preview, table_schema
 from mlops_assets.orchestration.resources import FeatureStoreResource, RawSourceResource
+from mlops_assets.orchestration.validation_checks import insert_validated, suite_check_specs
 
 GROUP = "feature_pipeline"
 
@@ -61,15 +62,13 @@ def _feature_group_asset(
         deps=[f"raw_{source}"],
         kinds={"deltalake", "sqlite"},
         description=spec.description,
+        check_specs=suite_check_specs(asset_name, spec),
     )
-    def feature_group(
-        context: dg.AssetExecutionContext, feature_store: FeatureStoreResource
-    ) -> dg.MaterializeResult:
+    def feature_group(context: dg.AssetExecutionContext, feature_store: FeatureStoreResource):
         frame = compute(pd.read_parquet(settings.raw_path(source)))
         group = spec.get_or_create(feature_store.get_feature_store())
-        group.insert(frame)
+        yield from insert_validated(context, group, frame, feature_group_metadata)
         context.log.info("inserted %d rows into %s v%d", len(frame), spec.name, spec.version)
-        return dg.MaterializeResult(metadata=feature_group_metadata(group, frame))
 
     return feature_group
 

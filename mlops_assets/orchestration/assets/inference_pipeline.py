@@ -11,6 +11,11 @@ from mlops_assets.orchestration.assets.training_pipeline import (
 )
 from mlops_assets.orchestration.metadata import feature_group_metadata, upstream_value
 from mlops_assets.orchestration.resources import FeatureStoreResource, ModelRegistryResource
+from mlops_assets.orchestration.validation_checks import (
+    AFTER_VALIDATED_INPUTS,
+    insert_validated,
+    suite_check_specs,
+)
 
 GROUP = "inference_pipeline"
 
@@ -26,13 +31,15 @@ class ScoringPeriod(dg.Config):
     group_name=GROUP,
     deps=[flight_delay_model, flight_delay_feature_view],
     kinds={"scikitlearn", "deltalake"},
+    check_specs=suite_check_specs("flight_delay_predictions", fgs.PREDICTIONS),
+    automation_condition=AFTER_VALIDATED_INPUTS,
 )
 def flight_delay_predictions(
     context: dg.AssetExecutionContext,
     config: ScoringPeriod,
     feature_store: FeatureStoreResource,
     model_registry: ModelRegistryResource,
-) -> dg.MaterializeResult:
+):
     """Late-arrival probability for every flight of the scoring period, with its model version."""
     registry = model_registry.get_registry()
     registered = registry.get_model(
@@ -52,16 +59,17 @@ def flight_delay_predictions(
         predicted_at=pd.Timestamp.now(tz="UTC"),
     )
     group = fgs.PREDICTIONS.get_or_create(store)
-    group.insert(frame)
-    context.log.info(
-        "scored %d flights with %s v%d", len(frame), registered.name, registered.version
-    )
-    return dg.MaterializeResult(
-        metadata={
+
+    def metadata(group, frame) -> dict:
+        return {
             **feature_group_metadata(group, frame),
             "model_version": registered.version,
             "mean_delay_probability": float(frame["delay_probability"].mean()),
         }
+
+    yield from insert_validated(context, group, frame, metadata)
+    context.log.info(
+        "scored %d flights with %s v%d", len(frame), registered.name, registered.version
     )
 
 

@@ -7,11 +7,17 @@ from mlops_assets.flight_delays import model as recipe
 from mlops_assets.orchestration.assets.feature_pipeline import FEATURE_GROUP_ASSETS
 from mlops_assets.orchestration.metadata import upstream_value
 from mlops_assets.orchestration.resources import FeatureStoreResource, ModelRegistryResource
+from mlops_assets.orchestration.validation_checks import AFTER_VALIDATED_INPUTS
 
 GROUP = "training_pipeline"
 
 
-@dg.asset(group_name=GROUP, deps=FEATURE_GROUP_ASSETS, kinds={"duckdb"})
+@dg.asset(
+    group_name=GROUP,
+    deps=FEATURE_GROUP_ASSETS,
+    kinds={"duckdb"},
+    automation_condition=AFTER_VALIDATED_INPUTS,
+)
 def flight_delay_feature_view(
     context: dg.AssetExecutionContext, feature_store: FeatureStoreResource
 ) -> dg.MaterializeResult:
@@ -28,7 +34,12 @@ def flight_delay_feature_view(
     )
 
 
-@dg.asset(group_name=GROUP, deps=[flight_delay_feature_view], kinds={"parquet"})
+@dg.asset(
+    group_name=GROUP,
+    deps=[flight_delay_feature_view],
+    kinds={"parquet"},
+    automation_condition=AFTER_VALIDATED_INPUTS,
+)
 def flight_delay_training_data(
     context: dg.AssetExecutionContext, feature_store: FeatureStoreResource
 ) -> dg.MaterializeResult:
@@ -58,7 +69,12 @@ def flight_delay_training_data(
     )
 
 
-@dg.asset(group_name=GROUP, deps=[flight_delay_training_data], kinds={"scikitlearn", "mlflow"})
+@dg.asset(
+    group_name=GROUP,
+    deps=[flight_delay_training_data],
+    kinds={"scikitlearn", "mlflow"},
+    automation_condition=AFTER_VALIDATED_INPUTS,
+)
 def flight_delay_model(
     context: dg.AssetExecutionContext,
     feature_store: FeatureStoreResource,

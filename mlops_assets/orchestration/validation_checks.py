@@ -1,0 +1,141 @@
+"""Asset checks backed by the feature store's validation reports.
+
+A feature-group asset declares one check for its expectation suite. Its result is built from
+the report the insert itself produced, so the data is not loaded a second time: STRICT
+suites give blocking ERROR checks (a rejected batch stops downstream assets), ALWAYS suites
+WARN checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dagster as dg
+import pandas as pd
+
+from mlops_assets.featurestore import DataValidationError
+from mlops_assets.featurestore.specs import FeatureGroupSpec
+from mlops_assets.validation import STRICT, ValidationReport
+
+CHECK_NAME = "expectation_suite"
+
+# Downstream assets refresh when their inputs change, but never over data whose blocking
+# check failed: within a run Dagster skips them, across runs this condition holds them back.
+AFTER_VALIDATED_INPUTS = (
+    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+)
+
+
+def suite_check_specs(asset_name: str, spec: FeatureGroupSpec) -> list[dg.AssetCheckSpec]:
+    if spec.expectation_suite is None:
+        return []
+    strict = spec.validation_ingestion_policy.upper() == STRICT
+    return [
+        dg.AssetCheckSpec(
+            CHECK_NAME,
+            asset=asset_name,
+            blocking=strict,
+            description=(
+                f"Every insert into {spec.name} v{spec.version} is validated by its expectation "
+                f"suite ({spec.validation_ingestion_policy.upper()}: "
+                + (
+                    "a failing batch is rejected and blocks downstream assets)."
+                    if strict
+                    else "a failing batch is still written; the check warns)."
+                )
+            ),
+        )
+    ]
+
+
+def insert_validated(
+    context: dg.AssetExecutionContext, group, frame: pd.DataFrame, metadata
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Insert ``frame`` and yield the materialization and the suite's check result.
+
+    A rejected batch yields the failed check and then fails the step: nothing was written,
+    so there is no materialization. ``metadata(group, frame)`` describes what was written.
+    """
+    checked = dg.AssetCheckKey(context.asset_key, CHECK_NAME) in context.selected_asset_check_keys
+    try:
+        _, report = group.insert(frame)
+    except DataValidationError as error:
+        context.log.error(str(error))
+        if checked:
+            yield check_result(error.report)
+        raise dg.Failure(description=str(error), metadata=report_metadata(error.report)) from error
+    if report is not None and not report.success:
+        context.log.warning(report.summary())
+    yield dg.MaterializeResult(
+        metadata={**metadata(group, frame), **({} if report is None else _summary(report))}
+    )
+    if checked:
+        yield check_result(report) if report is not None else _not_validated()
+
+
+def _not_validated() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        passed=False,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="the insert was not validated: the feature group has no expectation suite "
+        "or validation is switched off",
+    )
+
+
+def check_result(report: ValidationReport) -> dg.AssetCheckResult:
+    strict = report.policy == STRICT
+    return dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        passed=report.success,
+        severity=dg.AssetCheckSeverity.ERROR if strict else dg.AssetCheckSeverity.WARN,
+        description=report.summary().splitlines()[0],
+        metadata=report_metadata(report),
+    )
+
+
+def report_metadata(report: ValidationReport) -> dict:
+    return {
+        **_summary(report),
+        "policy": report.policy or "",
+        "rows_validated": report.rows,
+        "commit_id": report.commit_id,
+        "validation_time": report.validation_time.isoformat(),
+        "expectations": dg.MetadataValue.md(expectations_table(report)),
+    }
+
+
+def _summary(report: ValidationReport) -> dict:
+    stats = report.statistics
+    return {
+        "validation_report_id": report.id,
+        "ingestion_result": report.ingestion_result,
+        "expectations_failed": stats["unsuccessful_expectations"],
+        "expectations_evaluated": stats["evaluated_expectations"],
+    }
+
+
+def expectations_table(report: ValidationReport) -> str:
+    """One row per expectation, failures first: a table a data engineer can read."""
+    rows = [
+        {
+            "": "✅" if r.success else "❌",
+            "expectation": r.expectation_type,
+            "column": r.column or "",
+            "arguments": ", ".join(
+                f"{k}={v}" for k, v in r.kwargs.items() if k not in ("column", "column_list")
+            ),
+            "observed": r.exception or _short(r.observed_value),
+            "unexpected": ""
+            if r.unexpected_count is None
+            else f"{r.unexpected_count} ({r.unexpected_percent:.3g}%)",
+            "examples": _short(r.unexpected_examples) if r.unexpected_examples else "",
+        }
+        for r in sorted(report.results, key=lambda r: r.success)
+    ]
+    return pd.DataFrame(rows).to_markdown(index=False)
+
+
+def _short(value, width: int = 60) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,128 @@
+"""Great Expectations 1.x suites run on pandas frames in an ephemeral context.
+
+No GE project folder: one in-memory context per process, with progress bars and analytics
+off, holds a pandas data source whose whole-frame batch definition validates any frame.
+Great Expectations takes about three seconds to import, so it is imported on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mlops_assets.validation.report import ExpectationResult, ValidationReport
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+logger = logging.getLogger(__name__)
+
+# Unexpected values kept per failed expectation: enough to see what is wrong.
+EXAMPLES = 5
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+# Arguments GE adds to every expectation's configuration; not part of what was asked.
+_NOT_ARGUMENTS = {"batch_id"}
+
+_lock = threading.Lock()  # GE's context and batch definitions are not thread-safe
+_batch_definition = None
+
+
+def _whole_frame_batches():
+    """The (cached) batch definition that turns any frame into one batch."""
+    global _batch_definition
+    if _batch_definition is None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(
+            globally=False, metric_calculations=False
+        )
+        context.variables.analytics_enabled = False
+        source = context.data_sources.add_pandas("mlops_assets")
+        asset = source.add_dataframe_asset("batch")
+        _batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
+    return _batch_definition
+
+
+def validate(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> ValidationReport:
+    """Run every expectation of ``suite`` on ``frame``; the report says what each found."""
+    started = pd.Timestamp.now(tz="UTC")
+    with _lock:
+        batch = _whole_frame_batches().get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format=_RESULT_FORMAT)
+    results = [_expectation_result(r) for r in result.to_json_dict()["results"]]
+    logger.debug("validated %d rows with suite %r", len(frame), suite.name)
+    return ValidationReport(
+        suite_name=suite.name,
+        success=all(r.success for r in results),
+        results=results,
+        rows=len(frame),
+        validation_time=started,
+    )
+
+
+def _expectation_result(result: dict[str, Any]) -> ExpectationResult:
+    config = result["expectation_config"]
+    details = result.get("result") or {}
+    return ExpectationResult(
+        expectation_type=config["type"],
+        kwargs={k: v for k, v in config["kwargs"].items() if k not in _NOT_ARGUMENTS},
+        success=bool(result["success"]),
+        observed_value=details.get("observed_value"),
+        unexpected_count=details.get("unexpected_count"),
+        unexpected_percent=details.get("unexpected_percent"),
+        unexpected_examples=list(details.get("partial_unexpected_list") or [])[:EXAMPLES],
+        exception=_exception(result.get("exception_info") or {}),
+    )
+
+
+def _exception(info: dict[str, Any]) -> str | None:
+    """The message of an exception the expectation raised (e.g. a missing column), if any.
+
+    GE reports it either directly or per metric that failed to compute."""
+    entries = [info] if "raised_exception" in info else list(info.values())
+    messages = [
+        e.get("exception_message")
+        for e in entries
+        if isinstance(e, dict) and e.get("raised_exception")
+    ]
+    return "; ".join(dict.fromkeys(m for m in messages if m)) or None
+
+
+def suite_to_dict(suite: gx.ExpectationSuite) -> dict[str, Any]:
+    """The suite as JSON-serialisable data, to be stored and rebuilt by :func:`suite_from_dict`."""
+    import great_expectations as gx
+
+    if not isinstance(suite, gx.ExpectationSuite):
+        raise TypeError(
+            f"expected a great_expectations.ExpectationSuite, got {type(suite).__name__}; "
+            "build one with gx.ExpectationSuite(name=..., expectations=[...])"
+        )
+    data = suite.to_json_dict()
+    return {
+        "name": data["name"],
+        "expectations": [
+            {"type": e["type"], "kwargs": e["kwargs"], "meta": e.get("meta") or {}}
+            for e in data["expectations"]
+        ],
+        "meta": data.get("meta") or {},
+    }
+
+
+def suite_from_dict(data: dict[str, Any]) -> gx.ExpectationSuite:
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(
+        name=data["name"], expectations=data["expectations"], meta=data.get("meta")
+    )
+    if len(suite.expectations) != len(data["expectations"]):
+        # GE logs and drops expectations it cannot build; a stored suite must come back whole.
+        raise ValueError(
+            f"expectation suite {data['name']!r} could not be rebuilt: "
+            f"{len(data['expectations']) - len(suite.expectations)} expectations are invalid"
+        )
+    return suite

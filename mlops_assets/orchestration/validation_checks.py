@@ -1,9 +1,11 @@
-"""Asset checks backed by the feature store's validation reports.
+"""Asset checks backed by validation: expectation suites on feature groups, pandera schemas
+on raw sources.
 
 A feature-group asset declares one check for its expectation suite. Its result is built from
 the report the insert itself produced, so the data is not loaded a second time: STRICT
 suites give blocking ERROR checks (a rejected batch stops downstream assets), ALWAYS suites
-WARN checks.
+WARN checks. A raw asset declares one blocking check for its pandera schema, run on the table
+before it is landed: a table that fails is not landed.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from mlops_assets.featurestore import DataValidationError
+from mlops_assets.featurestore import DataValidationError, SchemaError
 from mlops_assets.featurestore.specs import FeatureGroupSpec
-from mlops_assets.validation import STRICT, ValidationReport
+from mlops_assets.validation import REJECTED, STRICT, ValidationReport
+from mlops_assets.validation.raw import SchemaReport
 
 CHECK_NAME = "expectation_suite"
+RAW_CHECK_NAME = "raw_schema"
 
 # Downstream assets refresh when their inputs change, but never over data whose blocking
 # check failed: within a run Dagster skips them, across runs this condition holds them back.
@@ -56,7 +60,7 @@ def insert_validated(
     A rejected batch yields the failed check and then fails the step: nothing was written,
     so there is no materialization. ``metadata(group, frame)`` describes what was written.
     """
-    checked = dg.AssetCheckKey(context.asset_key, CHECK_NAME) in context.selected_asset_check_keys
+    checked = _selected(context, CHECK_NAME)
     try:
         _, report = group.insert(frame)
     except DataValidationError as error:
@@ -64,6 +68,12 @@ def insert_validated(
         if checked:
             yield check_result(error.report)
         raise dg.Failure(description=str(error), metadata=report_metadata(error.report)) from error
+    except SchemaError as error:
+        # The batch broke the feature group's schema before its suite could run.
+        context.log.error(str(error))
+        if checked:
+            yield _schema_rejected(group, error)
+        raise dg.Failure(description=str(error)) from error
     if report is not None and not report.success:
         context.log.warning(report.summary())
     yield dg.MaterializeResult(
@@ -71,6 +81,22 @@ def insert_validated(
     )
     if checked:
         yield check_result(report) if report is not None else _not_validated()
+
+
+def _selected(context: dg.AssetExecutionContext, check_name: str) -> bool:
+    return dg.AssetCheckKey(context.asset_key, check_name) in context.selected_asset_check_keys
+
+
+def _schema_rejected(group, error: SchemaError) -> dg.AssetCheckResult:
+    strict = group.validation_ingestion_policy != "ALWAYS"
+    return dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR if strict else dg.AssetCheckSeverity.WARN,
+        description="rejected before validation: the batch does not fit the feature group's "
+        "schema; nothing was written",
+        metadata={"ingestion_result": REJECTED, "error": dg.MetadataValue.text(str(error))},
+    )
 
 
 def _not_validated() -> dg.AssetCheckResult:
@@ -139,3 +165,56 @@ def expectations_table(report: ValidationReport) -> str:
 def _short(value, width: int = 60) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def raw_schema_check_spec(asset_name: str, schema_name: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        RAW_CHECK_NAME,
+        asset=asset_name,
+        blocking=True,
+        description=f"The {schema_name} table fits its pandera schema (types, nullability, "
+        "ranges), checked before it is landed: a table that fails is not landed.",
+    )
+
+
+def checked_raw_table(
+    context: dg.AssetExecutionContext, report: SchemaReport
+) -> Iterator[dg.AssetCheckResult]:
+    """Yield the raw schema check's result; after a failed one, fail the step."""
+    if _selected(context, RAW_CHECK_NAME):
+        yield raw_check_result(report)
+    if not report.success:
+        context.log.error(report.summary())
+        raise dg.Failure(
+            description=f"{report.summary()}\nNothing was landed; fix the table upstream.",
+            metadata=raw_report_metadata(report),
+        )
+
+
+def raw_check_result(report: SchemaReport) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=RAW_CHECK_NAME,
+        passed=report.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=report.summary().splitlines()[0],
+        metadata=raw_report_metadata(report),
+    )
+
+
+def raw_report_metadata(report: SchemaReport) -> dict:
+    rows = [
+        {
+            "check": f.check,
+            "column": f.column or "(table)",
+            "cases": f.count,
+            "examples": _short(f.examples),
+        }
+        for f in report.failures
+    ]
+    return {
+        "rows_checked": report.rows,
+        "checks_failed": len(report.failures),
+        "failures": dg.MetadataValue.md(
+            pd.DataFrame(rows).to_markdown(index=False) if rows else "every check passed"
+        ),
+    }

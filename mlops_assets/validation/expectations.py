@@ -1,8 +1,9 @@
 """Great Expectations 1.x suites run on pandas frames in an ephemeral context.
 
-No GE project folder: one in-memory context per process, with progress bars and analytics
-off, holds a pandas data source whose whole-frame batch definition validates any frame.
-Great Expectations takes about three seconds to import, so it is imported on first use.
+No GE project folder: one in-memory context per process (in-memory stores, no data-docs
+site, progress bars and analytics off) holds a pandas data source whose whole-frame batch
+definition validates any frame. Great Expectations takes about three seconds to import, so
+it is imported on first use.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 
 from mlops_assets.validation.report import ExpectationResult, ValidationReport
 
@@ -35,25 +37,46 @@ def _whole_frame_batches():
     global _batch_definition
     if _batch_definition is None:
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(
-            globally=False, metric_calculations=False
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
         )
-        context.variables.analytics_enabled = False
+
+        config = DataContextConfig(
+            # Without this GE makes a temporary folder for a docs site and logs it at INFO.
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        )
+        context = gx.get_context(mode="ephemeral", project_config=config)
         source = context.data_sources.add_pandas("mlops_assets")
         asset = source.add_dataframe_asset("batch")
         _batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
     return _batch_definition
 
 
-def validate(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> ValidationReport:
-    """Run every expectation of ``suite`` on ``frame``; the report says what each found."""
+def validate(
+    frame: pd.DataFrame, suite: gx.ExpectationSuite, table: pa.Table | None = None
+) -> ValidationReport:
+    """Run every expectation of ``suite`` on ``frame``; the report says what each found.
+
+    ``table``, the frame as Arrow, saves converting its strings again (see
+    :func:`with_arrow_strings`).
+    """
+    from great_expectations.validator.v1_validator import Validator
+
+    frame = with_arrow_strings(frame, table)
     started = pd.Timestamp.now(tz="UTC")
     with _lock:
-        batch = _whole_frame_batches().get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format=_RESULT_FORMAT)
+        # What Batch.validate runs, without first building (and fingerprinting) a second
+        # batch of the same frame: a fifth of the time on a year of flights.
+        validator = Validator(
+            batch_definition=_whole_frame_batches(),
+            batch_parameters={"dataframe": frame},
+            result_format=_RESULT_FORMAT,
+        )
+        result = validator.validate_expectation_suite(suite)
     results = [_expectation_result(r) for r in result.to_json_dict()["results"]]
     logger.debug("validated %d rows with suite %r", len(frame), suite.name)
     return ValidationReport(
@@ -63,6 +86,27 @@ def validate(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> ValidationRepor
         rows=len(frame),
         validation_time=started,
     )
+
+
+def with_arrow_strings(frame: pd.DataFrame, table: pa.Table | None = None) -> pd.DataFrame:
+    """``frame`` with its object columns of strings as Arrow-backed strings (taken from
+    ``table`` when given, without a copy).
+
+    The values are the same; GE's null checks and frame copies run several times faster on
+    them than on Python objects (a year of flights validates in about two thirds the time).
+    """
+    columns = {}
+    for name in frame.select_dtypes(include="object").columns:
+        if table is not None and name in table.column_names:
+            array = table.column(name)
+        else:
+            try:
+                array = pa.array(frame[name], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                continue  # mixed types: GE sees them as given
+        if pa.types.is_string(array.type):
+            columns[name] = pd.Series(pd.arrays.ArrowStringArray(array), index=frame.index)
+    return frame.assign(**columns) if columns else frame
 
 
 def _expectation_result(result: dict[str, Any]) -> ExpectationResult:

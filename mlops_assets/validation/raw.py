@@ -8,6 +8,7 @@ lazy: pandera collects every failing check of every column instead of stopping a
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,10 @@ def check_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> SchemaRepor
     from pandera.errors import SchemaErrors
 
     try:
-        schema.validate(frame, lazy=True)
+        with warnings.catch_warnings():
+            # pandera's own report assembly trips a pandas FutureWarning nobody can act on.
+            warnings.filterwarnings("ignore", category=FutureWarning, module="pandera")
+            schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
         failures = _failures(errors.failure_cases, frame)
     else:
@@ -77,7 +81,7 @@ def _failures(cases: pd.DataFrame, frame: pd.DataFrame) -> list[SchemaFailure]:
     for check, group in cases[table_level].groupby("check", sort=False):
         rows = group["index"].dropna()
         if len(rows):
-            examples = [f"row {i}" for i in dict.fromkeys(rows)][:EXAMPLES]
+            examples = [f"row {i}" for i in sorted(rows.unique().tolist())[:EXAMPLES]]
             failures.append(SchemaFailure(None, str(check), rows.nunique(), examples))
         else:  # e.g. a missing column: the case is the column's name
             failures.append(SchemaFailure(None, str(check), len(group), _examples(group)))

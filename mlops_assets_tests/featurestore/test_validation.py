@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import great_expectations as gx
 import pandas as pd
 import pytest
@@ -218,3 +222,30 @@ def test_a_missing_column_in_the_suite_fails_its_expectation_with_the_reason(sto
         fg.insert(pd.DataFrame({"id": [1]}))
     assert "does not exist" in raised.value.report.failed[0].exception
     assert fg.commit_details() == {}
+
+
+def test_great_expectations_stays_quiet_and_leaves_no_folders(tmp_path):
+    """A fresh process logging as the command line does: no GE log lines, no progress bars,
+    no temporary docs folder (GE's defaults give all three)."""
+    script = (
+        "import logging; logging.basicConfig(level=logging.WARNING)\n"
+        "import pandas as pd, great_expectations as gx\n"
+        "from mlops_assets.validation import expectations\n"
+        "E = gx.expectations\n"
+        "suite = gx.ExpectationSuite(name='s', expectations=["
+        "E.ExpectColumnValuesToBeBetween(column='x', min_value=0, max_value=1)])\n"
+        "report = expectations.validate(pd.DataFrame({'x': [0.5, 2.0]}), suite)\n"
+        "print('unexpected', report.results[0].unexpected_count)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "unexpected 1"
+    assert "great_expectations" not in result.stderr, result.stderr
+    assert "Calculating Metrics" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []

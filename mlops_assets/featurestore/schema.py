@@ -106,23 +106,40 @@ def is_castable(found: str, expected: str) -> bool:
 def parse_timestamps(values: pd.Series, column: str) -> pd.Series:
     """Convert a column to UTC instants as Hopsworks accepts them.
 
-    Time-zone-aware values are converted to UTC, naive values are taken as UTC, integer epochs
-    of up to 10 digits are seconds and longer ones milliseconds, and strings are ISO 8601.
+    Time-zone-aware values are converted to UTC, naive values are taken as UTC, strings are
+    ISO 8601. Integer epochs are read by their number of digits: up to 10 are seconds, 11 to
+    13 milliseconds, 14 to 16 microseconds and 17 to 19 nanoseconds. (Hopsworks reads every
+    epoch longer than 10 digits as milliseconds, which turns microseconds into the year
+    44972; here each unit lands in the same century.)
     """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.dt.tz_localize("UTC")
     if pd.api.types.is_integer_dtype(values.dtype):
-        epochs = values.astype("Int64")
-        millis = epochs.where(epochs.abs() >= 10**10, epochs * 1000)
-        return pd.to_datetime(millis, unit="ms", utc=True)
+        return _epochs_to_times(values)
     if pd.api.types.is_float_dtype(values.dtype):
+        example = values.dropna().iloc[:1].tolist()
         raise SchemaError(
-            f"column {column!r} holds floats ({values.dropna().iloc[:1].tolist()}); "
+            f"column {column!r} holds floats ({example[0] if example else 'all null'}); "
             "event times must be timestamps, ISO 8601 strings or integer epochs"
         )
     return _parse_time_strings(values, column)
+
+
+# (epochs below this magnitude, microseconds per unit): seconds, milliseconds, microseconds.
+# Longer epochs are nanoseconds, kept to the microsecond the store holds.
+_EPOCH_UNITS = ((10**10, 10**6), (10**13, 10**3), (10**16, 1))
+_TIME_RANGE = f"{pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}"
+
+
+def _epochs_to_times(values: pd.Series) -> pd.Series:
+    epochs = values.astype("Int64")
+    magnitude = epochs.abs()
+    micros = epochs // 1000  # nanoseconds, unless a shorter unit below applies
+    for bound, factor in reversed(_EPOCH_UNITS):
+        micros = micros.mask(magnitude < bound, epochs * factor)
+    return pd.to_datetime(micros, unit="us", utc=True)
 
 
 def _parse_time_strings(values: pd.Series, column: str) -> pd.Series:
@@ -132,6 +149,11 @@ def _parse_time_strings(values: pd.Series, column: str) -> pd.Series:
         for value in values.dropna():
             try:
                 pd.to_datetime(value, utc=True, format="ISO8601")
+            except pd.errors.OutOfBoundsDatetime:
+                raise SchemaError(
+                    f"column {column!r} has the value {value!r}, which is outside the times a "
+                    f"timestamp holds ({_TIME_RANGE})"
+                ) from None
             except (ValueError, TypeError, OverflowError):
                 raise SchemaError(
                     f"column {column!r} has the value {value!r}, which is not a time; expected "
@@ -192,6 +214,7 @@ def conform_frame(
     primary_key: list[str],
     event_time: str | None,
     features: list[Feature] | None,
+    partition_key: list[str] = (),
 ) -> tuple[pd.DataFrame, pa.Table]:
     """Check an inserted frame against keys and schema; the checked frame and its Arrow table.
 
@@ -201,9 +224,10 @@ def conform_frame(
     a primary key + event time are dropped from the table by :func:`keep_last_per_key`.
     """
     frame = lowercase_columns(frame, label)
-    _require_columns(frame, primary_key + ([event_time] if event_time else []), label)
+    keys = [*primary_key, *([event_time] if event_time else []), *partition_key]
+    _require_columns(frame, list(dict.fromkeys(keys)), label)
     if features is not None:
-        _require_same_columns(frame, [f.name for f in features], label)
+        require_same_columns(list(frame.columns), [f.name for f in features], label)
     frame = _normalise_times(frame, event_time, label)
     _require_not_null(frame, primary_key + ([event_time] if event_time else []), label)
     table = _to_arrow(frame, label, features)
@@ -235,19 +259,19 @@ def _require_columns(frame: pd.DataFrame, required: list[str], label: str) -> No
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise SchemaError(
-            f"{label}: the frame has no column {missing[0]!r}, which is part of the primary key "
-            f"or the event time {required}; columns present: {list(frame.columns)}"
+            f"{label}: the frame has no column {missing[0]!r}, which is part of the primary key, "
+            f"event time or partition key {required}; columns present: {list(frame.columns)}"
         )
 
 
-def _require_same_columns(frame: pd.DataFrame, expected: list[str], label: str) -> None:
-    unknown = [c for c in frame.columns if c not in expected]
+def require_same_columns(columns: list[str], expected: list[str], label: str) -> None:
+    unknown = [c for c in columns if c not in expected]
     if unknown:
         raise SchemaError(
             f"{label}: column {unknown[0]!r} is not in the schema {expected}; drop it, "
             "or create a new version of the feature group to add it"
         )
-    missing = [c for c in expected if c not in frame.columns]
+    missing = [c for c in expected if c not in columns]
     if missing:
         raise SchemaError(
             f"{label}: the frame lacks column {missing[0]!r} of the schema {expected}; "
@@ -305,5 +329,17 @@ def cast_to_schema(table: pa.Table, features: list[Feature], label: str) -> pa.T
                 f"{label} expects column {feature.name!r} as {feature.type}, got "
                 f"{found or column.type}; cast it or create a new version of the feature group"
             )
-        columns.append(column.cast(STORAGE_TYPES[feature.type], safe=found != "timestamp"))
+        try:
+            columns.append(column.cast(STORAGE_TYPES[feature.type], safe=found != "timestamp"))
+        except pa.ArrowInvalid as err:
+            raise SchemaError(
+                f"{label}: column {feature.name!r} has values that {feature.type} cannot hold "
+                f"exactly ({err}); keep them in range or create a new version with a wider type"
+            ) from None
     return pa.table(columns, names=[f.name for f in features])
+
+
+def fit_to_schema(table: pa.Table, features: list[Feature], label: str) -> pa.Table:
+    """``table`` with exactly the columns of ``features``, cast to their storage types."""
+    require_same_columns(table.column_names, [f.name for f in features], label)
+    return cast_to_schema(table, features, label)

@@ -139,9 +139,11 @@ def test_a_new_version_may_have_another_structure(store):
 def test_an_unknown_feature_group_is_not_found(store):
     weather_group(store)
 
-    with pytest.raises(NotFoundError, match=r"'weather' v3 does not exist \(versions: \[1\]\)"):
+    with pytest.raises(
+        NotFoundError, match=r"'weather' v3 does not exist \(its versions are \[1\]"
+    ):
         store.get_feature_group("weather", 3)
-    with pytest.raises(NotFoundError, match="'flights'"):
+    with pytest.raises(NotFoundError, match=r"group 'flights' does not exist \(no version exists"):
         store.get_feature_group("flights")
 
 
@@ -588,12 +590,22 @@ def test_naive_times_are_taken_as_utc(store):
     assert inserted_times(store, naive) == [utc("2013-01-01 05:00"), utc("2013-07-01 04:00")]
 
 
-def test_integer_epochs_of_up_to_ten_digits_are_seconds_and_longer_ones_milliseconds(store):
-    epochs = [1357016400, 1357016400000, 9_999_999_999, 10_000_000_000, 0]
+def test_integer_epochs_are_seconds_to_nanoseconds_by_their_number_of_digits(store):
+    epochs = [
+        1357016400,  # 10 digits: seconds
+        1357016400000,  # 13: milliseconds
+        1357016400123456,  # 16: microseconds
+        1357016400123456789,  # 19: nanoseconds, kept to the microsecond
+        9_999_999_999,
+        10_000_000_000,
+        0,
+    ]
 
     assert inserted_times(store, epochs) == [
         utc("2013-01-01 05:00"),
         utc("2013-01-01 05:00"),
+        utc("2013-01-01 05:00:00.123456"),
+        utc("2013-01-01 05:00:00.123456"),
         utc("2286-11-20 17:46:39"),
         utc("1970-04-26 17:46:40"),
         utc("1970-01-01 00:00"),

@@ -22,7 +22,6 @@ from mlops_assets.featurestore import (
     min_max_scaler,
     standard_scaler,
 )
-from mlops_assets.featurestore.transformations import TransformationError
 
 from .helpers import rows, utc
 
@@ -330,11 +329,13 @@ def test_a_time_split_needs_a_root_event_time(store):
     assert len(view.train_test_split(test_size=0.5, seed=1)[0]) <= 2
 
 
-def test_an_empty_training_split_cannot_fit_statistics_and_records_nothing(view):
-    with pytest.raises(TransformationError, match="training split has no rows"):
-        view.train_test_split(train_start=day(20), train_end=day(21))
+def test_an_empty_training_split_is_refused_and_records_nothing(store, view):
+    plain = store.get_or_create_feature_view("plain", view.query, 1)
+    for split in (view.create_train_test_split, plain.create_train_test_split):
+        with pytest.raises(SchemaError, match=r"the train split .* holds no rows of the"):
+            split(train_start=day(20), train_end=day(21))
 
-    assert view.get_training_datasets() == []
+    assert view.get_training_datasets() == plain.get_training_datasets() == []
 
 
 # -- transformation statistics ---------------------------------------------------------------

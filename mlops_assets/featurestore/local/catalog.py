@@ -46,9 +46,20 @@ class Catalog:
         self.database = database
         database.connection.executescript(_SCHEMA)
 
-    def get(self, table: EntityTable, name: str, version: int) -> dict | None:
-        rows = self.database.query(
-            f"SELECT definition FROM {table} WHERE name = ? AND version = ?", (name, version)
+    def get(
+        self,
+        table: EntityTable,
+        name: str,
+        version: int,
+        connection: sqlite3.Connection | None = None,
+    ) -> dict | None:
+        """A definition; read inside the caller's transaction when ``connection`` is given."""
+        rows = (
+            (connection or self.database.connection)
+            .execute(
+                f"SELECT definition FROM {table} WHERE name = ? AND version = ?", (name, version)
+            )
+            .fetchall()
         )
         return json.loads(rows[0][0]) if rows else None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from mlops_assets.featurestore.errors import (
@@ -21,10 +22,12 @@ from mlops_assets.featurestore.schema import (
     Feature,
     cast_to_schema,
     conform_frame,
+    fit_to_schema,
     infer_features,
     keep_last_per_key,
     lowercase_columns,
     normalise_name,
+    require_same_columns,
     time_bound,
 )
 from mlops_assets.validation import expectations
@@ -45,6 +48,17 @@ logger = logging.getLogger(__name__)
 
 STORAGES = (None, "offline", "online")
 VALIDATION_OPTIONS = {"run_validation", "save_report"}
+READ_OPTIONS = {"commit_id"}
+# Options Hopsworks' insert takes for its jobs and Kafka; an embedded insert has neither.
+HOPSWORKS_WRITE_OPTIONS = {
+    "start_offline_materialization",
+    "wait_for_job",
+    "wait_for_online_ingestion",
+    "internal_kafka",
+    "kafka_producer_config",
+    "spark",
+    "use_spark",
+}
 
 
 class FeatureGroup:
@@ -107,10 +121,16 @@ class FeatureGroup:
         offline commit, the online rows and the report commit together. An empty frame writes
         nothing (it is still validated when a suite is attached).
         """
-        self._check_insert_options(features, operation, storage)
+        self._check_insert_options(features, operation, storage, write_options)
         options = self._validation_options(validation_options)
+        self._refresh()  # another handle or process may have fixed the schema since
         if features.empty:
-            report = self._gate(lowercase_columns(features, self.label), options)
+            empty = lowercase_columns(features, self.label)
+            if self.features:
+                require_same_columns(
+                    list(empty.columns), [f.name for f in self.features], self.label
+                )
+            report = self._gate(empty, options)
             logger.info("%s: empty frame, nothing inserted", self.label)
             if report is not None and options["save_report"]:
                 self._store_report(report)
@@ -122,6 +142,7 @@ class FeatureGroup:
             primary_key=self.primary_key,
             event_time=self.event_time,
             features=fixed,
+            partition_key=self.partition_key,
         )
         report = self._gate(frame, options, table)
         if fixed is None:
@@ -164,7 +185,14 @@ class FeatureGroup:
             )
         return {"run_validation": True, "save_report": True, **options}
 
-    def _check_insert_options(self, features: Any, operation: str, storage: str | None) -> None:
+    def _refresh(self) -> None:
+        stored = self._feature_store._catalog.get("feature_groups", self.name, self.version)
+        if stored is not None:
+            self._definition = stored
+
+    def _check_insert_options(
+        self, features: Any, operation: str, storage: str | None, write_options: dict | None
+    ) -> None:
         if not isinstance(features, pd.DataFrame):
             raise SchemaError(
                 f"{self.label}: insert expects a pandas DataFrame, got {type(features).__name__}"
@@ -181,6 +209,12 @@ class FeatureGroup:
                 f"{self.label} is not online enabled; insert with storage=None "
                 "or create a version with online_enabled=True"
             )
+        unknown = sorted(set(write_options or {}) - HOPSWORKS_WRITE_OPTIONS)
+        if unknown:
+            raise SchemaError(
+                f"{self.label}: unknown write option(s) {unknown}; the embedded backend accepts "
+                f"(and needs none of) Hopsworks' options {sorted(HOPSWORKS_WRITE_OPTIONS)}"
+            )
 
     def _write(
         self,
@@ -190,9 +224,19 @@ class FeatureGroup:
         storage: str | None,
         report: ValidationReport | None,
     ) -> None:
-        online = self._online_table(fixed)
         first_insert = not self._definition.get("features")
         with self._feature_store._database.transaction() as connection:
+            if first_insert:
+                # Writers are serialised by this transaction: a first insert that lost the race
+                # to another writer must fit the schema the winner fixed.
+                stored = self._feature_store._catalog.get(
+                    "feature_groups", self.name, self.version, connection
+                )
+                if stored.get("features"):
+                    fixed = [Feature.from_dict(f) for f in stored["features"]]
+                    table = fit_to_schema(table, fixed, self.label)
+                    self._definition, first_insert = stored, False
+            online = self._online_table(fixed)
             if first_insert:
                 definition = {**self._definition, "features": [f.to_dict() for f in fixed]}
                 self._feature_store._catalog.put(
@@ -387,18 +431,40 @@ class FeatureGroup:
                 raise SchemaError(f"{self.label} is not online enabled; read it with online=False")
             frame = online_table.read() if self.features else pd.DataFrame()
         else:
-            commit = (read_options or {}).get("commit_id")
+            commit = self._read_commit(read_options)
             if commit is None and wallclock_time is not None:
                 commit = self._commit_at(time_bound(wallclock_time, "wallclock_time"))
             frame = self._offline.read(commit)
         frame = self._between(frame, start_time, end_time)
         return _as_dataframe_type(frame, dataframe_type)
 
+    def _read_commit(self, read_options: dict | None) -> int | None:
+        options = dict(read_options or {})
+        unknown = sorted(set(options) - READ_OPTIONS)
+        if unknown:
+            raise SchemaError(
+                f"{self.label}: unknown read option(s) {unknown}; the options are "
+                f"{sorted(READ_OPTIONS)}"
+            )
+        commit = options.get("commit_id")
+        if commit is None:
+            return None
+        if isinstance(commit, bool) or not isinstance(commit, int | np.integer) or commit < 0:
+            raise SchemaError(
+                f"{self.label}: commit_id must be a commit number (0, 1, ...), got {commit!r}; "
+                "see commit_details() for the commits"
+            )
+        return int(commit)
+
     def _between(self, frame: pd.DataFrame, start_time: Any, end_time: Any) -> pd.DataFrame:
         start = time_bound(start_time, "start_time")
         end = time_bound(end_time, "end_time")
         if (start or end) and not self.event_time:
             raise SchemaError(f"{self.label} has no event time to filter on")
+        if start is not None and end is not None and start > end:
+            raise SchemaError(
+                f"{self.label}: start_time {start} is after end_time {end}; swap them"
+            )
         if start is not None:
             frame = frame[frame[self.event_time] >= start]
         if end is not None:

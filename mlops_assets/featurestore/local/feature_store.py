@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from mlops_assets.featurestore.errors import DefinitionConflictError, NotFoundError, SchemaError
 from mlops_assets.featurestore.local.catalog import Catalog
 from mlops_assets.featurestore.local.database import Database
@@ -100,10 +102,7 @@ class FeatureStore:
             version = versions[-1]
         stored = self._catalog.get("feature_groups", name, version) if versions else None
         if stored is None:
-            raise NotFoundError(
-                f"feature group {name!r} v{version} does not exist (versions: {versions}); "
-                "create it with get_or_create_feature_group"
-            )
+            raise NotFoundError(_missing("feature group", name, version, versions))
         return FeatureGroup(self, stored)
 
     def get_feature_groups(self, name: str | None = None) -> list[FeatureGroup]:
@@ -161,10 +160,7 @@ class FeatureStore:
             version = versions[-1]
         stored = self._catalog.get("feature_views", name, version) if versions else None
         if stored is None:
-            raise NotFoundError(
-                f"feature view {name!r} v{version} does not exist (versions: {versions}); "
-                "create it with get_or_create_feature_view"
-            )
+            raise NotFoundError(_missing("feature view", name, version, versions))
         return FeatureView(self, stored)
 
     def get_feature_views(self, name: str) -> list[FeatureView]:
@@ -172,6 +168,20 @@ class FeatureStore:
         return [
             self.get_feature_view(name, v) for v in self._catalog.versions("feature_views", name)
         ]
+
+
+def _missing(kind: str, name: str, version: int | None, versions: list[int]) -> str:
+    what = f"{kind} {name!r}" + ("" if version is None else f" v{version}")
+    known = f"its versions are {versions}" if versions else "no version exists"
+    return f"{what} does not exist ({known}); create it with get_or_create_{kind.replace(' ', '_')}"
+
+
+def _key_list(value, what: str) -> list[str]:
+    """Key columns as a list; a single name is a one-column key (Hopsworks takes lists)."""
+    if value is None:
+        return []
+    names = [value] if isinstance(value, str) else list(value)
+    return [normalise_name(k, what) for k in names]
 
 
 def _feature_group_definition(
@@ -185,17 +195,21 @@ def _feature_group_definition(
     features,
 ) -> dict:
     name = normalise_name(name, "feature group")
-    label = f"feature group {name!r} v{version}"
+    if isinstance(version, np.integer):
+        version = int(version)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise SchemaError(f"{label}: version must be a positive integer, got {version!r}")
+        raise SchemaError(
+            f"feature group {name!r}: version must be a positive integer, got {version!r}"
+        )
+    label = f"feature group {name!r} v{version}"
+    primary_key = _key_list(primary_key, "primary key column")
     if not primary_key:
         raise SchemaError(
             f"{label} needs a primary key: pass primary_key=[...] (the columns "
             "that identify an entity)"
         )
-    primary_key = [normalise_name(k, "primary key column") for k in primary_key]
     event_time = normalise_name(event_time, "event time column") if event_time else None
-    partition_key = [normalise_name(k, "partition key column") for k in partition_key or []]
+    partition_key = _key_list(partition_key, "partition key column")
     if features:
         names = [f.name for f in features]
         missing = [k for k in [*primary_key, event_time, *partition_key] if k and k not in names]

@@ -270,6 +270,14 @@ class FeatureView:
         commits = self._latest_commits()
         frame = self._read_at(commits, *TrainingDataset.read_range(split))
         frames = split_frame(frame, split, self._query._left_feature_group.event_time)
+        if frames["train"].empty:
+            bounds = {k: v for k, v in split.items() if k.startswith("train_") and v}
+            raise SchemaError(
+                f"{self.label}: the train split {bounds or ''} holds no rows of the "
+                f"{len(frame)} the query gives; choose bounds that cover the data"
+            )
+        if frames["test"].empty:
+            logger.warning("%s: the test split holds no rows", self.label)
         statistics = tf.fit_statistics(self._functions, frames["train"])
         record = TrainingDataset.record(
             split,

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -50,13 +51,13 @@ class OnlineTable:
         self.primary_key = primary_key
         self.event_time = event_time
         self._decoders = [_decoder(f.type) for f in features]
-        names = ", ".join(f.name for f in features)
-        where = " AND ".join(f"{k} = ?" for k in primary_key)
+        names = ", ".join(_quoted(f.name) for f in features)
+        where = " AND ".join(f"{_quoted(k)} = ?" for k in primary_key)
         self._select = f'SELECT {names} FROM "{table_name}" WHERE {where}'
 
     def create(self, connection: sqlite3.Connection) -> None:
-        columns = ", ".join(f"{f.name} {_SQLITE_TYPES[f.type]}" for f in self.features)
-        keys = ", ".join(self.primary_key)
+        columns = ", ".join(f"{_quoted(f.name)} {_SQLITE_TYPES[f.type]}" for f in self.features)
+        keys = ", ".join(map(_quoted, self.primary_key))
         connection.execute(
             f'CREATE TABLE IF NOT EXISTS "{self.table_name}" ({columns}, PRIMARY KEY ({keys}))'
         )
@@ -69,24 +70,28 @@ class OnlineTable:
         return latest.num_rows
 
     def _upsert_sql(self) -> str:
-        names = [f.name for f in self.features]
+        names = [_quoted(f.name) for f in self.features]
+        keys = [_quoted(k) for k in self.primary_key]
         values = ", ".join("?" for _ in names)
-        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in self.primary_key)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
         sql = (
             f'INSERT INTO "{self.table_name}" ({", ".join(names)}) VALUES ({values}) '
-            f"ON CONFLICT ({', '.join(self.primary_key)}) DO "
+            f"ON CONFLICT ({', '.join(keys)}) DO "
         )
         if not updates:
             return sql + "NOTHING"
         sql += f"UPDATE SET {updates}"
         if self.event_time:
-            sql += f' WHERE excluded.{self.event_time} >= "{self.table_name}".{self.event_time}'
+            time = _quoted(self.event_time)
+            sql += f' WHERE excluded.{time} >= "{self.table_name}".{time}'
         return sql
 
     def get(self, key: Sequence) -> dict | None:
-        """The stored row of one primary-key value (in primary-key order), or None."""
+        """The stored row of one primary-key value (in primary-key order), or None. NumPy
+        scalars (as a frame's values are) are looked up as the Python values they hold."""
+        key = tuple(k.item() if isinstance(k, np.generic) else k for k in key)
         try:
-            row = self.database.connection.execute(self._select, tuple(key)).fetchone()
+            row = self.database.connection.execute(self._select, key).fetchone()
         except sqlite3.OperationalError as err:
             if not _no_table(err):
                 raise
@@ -101,7 +106,8 @@ class OnlineTable:
     def read(self) -> pd.DataFrame:
         names = [f.name for f in self.features]
         try:
-            rows = self.database.query(f'SELECT {", ".join(names)} FROM "{self.table_name}"')
+            columns = ", ".join(map(_quoted, names))
+            rows = self.database.query(f'SELECT {columns} FROM "{self.table_name}"')
         except sqlite3.OperationalError as err:
             if not _no_table(err):
                 raise
@@ -110,6 +116,12 @@ class OnlineTable:
         for feature in self.features:
             frame[feature.name] = _decode_column(frame[feature.name], feature.type)
         return frame
+
+
+def _quoted(name: str) -> str:
+    """A column name as an SQL identifier: feature names are safe identifiers, but some are
+    SQL keywords (``order``, ``group``)."""
+    return f'"{name}"'
 
 
 def _no_table(error: sqlite3.OperationalError) -> bool:

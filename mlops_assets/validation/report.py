@@ -46,6 +46,15 @@ class ExpectationResult:
     exception: str | None = None
 
     @property
+    def distinct_examples(self) -> list[Any]:
+        """The unexpected examples, each once (GE lists a value as often as it occurs)."""
+        distinct: list[Any] = []
+        for value in self.unexpected_examples:
+            if value not in distinct:
+                distinct.append(value)
+        return distinct
+
+    @property
     def column(self) -> str | None:
         column = self.kwargs.get("column") or self.kwargs.get("column_list")
         return ", ".join(column) if isinstance(column, list) else column
@@ -56,7 +65,7 @@ class ExpectationResult:
             f"raised {self.exception}"
             if self.exception
             else f"{self.unexpected_count} unexpected ({self.unexpected_percent:.3g}%), "
-            f"e.g. {self.unexpected_examples}"
+            f"e.g. {self.distinct_examples}"
             if self.unexpected_count
             else f"observed {self.observed_value!r}"
         )

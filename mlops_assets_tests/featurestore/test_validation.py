@@ -249,3 +249,12 @@ def test_great_expectations_stays_quiet_and_leaves_no_folders(tmp_path):
     assert "great_expectations" not in result.stderr, result.stderr
     assert "Calculating Metrics" not in result.stderr + result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_summary_names_each_unexpected_value_once(group):
+    with pytest.raises(DataValidationError) as raised:
+        group.insert(readings([99.0, 99.0, 99.0, -70.0], hour=8))
+    (result,) = raised.value.report.failed
+    assert sorted(result.unexpected_examples) == [-70.0, 99.0, 99.0, 99.0]
+    assert sorted(result.distinct_examples) == [-70.0, 99.0]
+    assert "4 unexpected (100%), e.g. [99.0, -70.0]" in str(raised.value)

@@ -136,6 +136,15 @@ def feature_frames() -> FeatureFrames:
     )
 
 
+def flights_and_one_day() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The year's ``flights`` feature frame and its 200th local day (the daily increment)."""
+    flights = feature_frames().flights
+    local_day = flights["scheduled_departure"].dt.tz_convert("America/New_York").dt.day_of_year
+    day = flights[local_day == 200]
+    print(f"flights: {len(flights):,} rows, {len(flights.columns)} columns; one day: {len(day):,}")
+    return flights, day
+
+
 def replicate_flights(flights: pd.DataFrame, copies: int, shift: bool) -> pd.DataFrame:
     """``copies`` copies of the flights, each with its own flight_id (suffix ``_<copy>``).
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import feature_frames, fresh_folder, machine, measure, peak_rss_gib
+from _common import flights_and_one_day, fresh_folder, machine, measure, peak_rss_gib
 
 from mlops_assets.featurestore import connect
 from mlops_assets.flight_delays.feature_groups import FLIGHTS
@@ -34,12 +34,8 @@ def fresh_group(online: bool, name: str):
 
 def main() -> None:
     print(f"machine: {machine()}")
-    flights = feature_frames().flights
+    flights, day = flights_and_one_day()
     rows = len(flights)
-    day = flights[
-        flights["scheduled_departure"].dt.tz_convert("America/New_York").dt.day_of_year == 200
-    ]
-    print(f"flights: {rows:,} rows, {len(flights.columns)} columns; one day: {len(day):,} rows")
 
     measure(
         "first insert, offline only",

@@ -176,14 +176,18 @@ class FeatureGroup:
         )
 
     def _validation_options(self, options: dict | None) -> dict:
+        options = self._known_options(options, VALIDATION_OPTIONS, "validation")
+        return {"run_validation": True, "save_report": True, **options}
+
+    def _known_options(self, options: dict | None, known: set[str], kind: str) -> dict:
+        """``options`` as a dict, or SchemaError naming the keys not in ``known``."""
         options = dict(options or {})
-        unknown = sorted(set(options) - VALIDATION_OPTIONS)
+        unknown = sorted(set(options) - known)
         if unknown:
             raise SchemaError(
-                f"{self.label}: unknown validation option(s) {unknown}; the options are "
-                f"{sorted(VALIDATION_OPTIONS)}"
+                f"{self.label}: unknown {kind} option(s) {unknown}; the options are {sorted(known)}"
             )
-        return {"run_validation": True, "save_report": True, **options}
+        return options
 
     def _refresh(self) -> None:
         stored = self._feature_store._catalog.get("feature_groups", self.name, self.version)
@@ -209,12 +213,8 @@ class FeatureGroup:
                 f"{self.label} is not online enabled; insert with storage=None "
                 "or create a version with online_enabled=True"
             )
-        unknown = sorted(set(write_options or {}) - HOPSWORKS_WRITE_OPTIONS)
-        if unknown:
-            raise SchemaError(
-                f"{self.label}: unknown write option(s) {unknown}; the embedded backend accepts "
-                f"(and needs none of) Hopsworks' options {sorted(HOPSWORKS_WRITE_OPTIONS)}"
-            )
+        # Hopsworks' own write options are accepted; the embedded backend needs none of them.
+        self._known_options(write_options, HOPSWORKS_WRITE_OPTIONS, "write")
 
     def _write(
         self,
@@ -439,14 +439,7 @@ class FeatureGroup:
         return _as_dataframe_type(frame, dataframe_type)
 
     def _read_commit(self, read_options: dict | None) -> int | None:
-        options = dict(read_options or {})
-        unknown = sorted(set(options) - READ_OPTIONS)
-        if unknown:
-            raise SchemaError(
-                f"{self.label}: unknown read option(s) {unknown}; the options are "
-                f"{sorted(READ_OPTIONS)}"
-            )
-        commit = options.get("commit_id")
+        commit = self._known_options(read_options, READ_OPTIONS, "read").get("commit_id")
         if commit is None:
             return None
         if isinstance(commit, bool) or not isinstance(commit, int | np.integer) or commit < 0:

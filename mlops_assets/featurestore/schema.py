@@ -228,7 +228,7 @@ def conform_frame(
     _require_columns(frame, list(dict.fromkeys(keys)), label)
     if features is not None:
         require_same_columns(list(frame.columns), [f.name for f in features], label)
-    frame = _normalise_times(frame, event_time, label)
+    frame = normalise_times(frame, event_time, label)
     _require_not_null(frame, primary_key + ([event_time] if event_time else []), label)
     table = _to_arrow(frame, label, features)
     return frame, table if features is None else cast_to_schema(table, features, label)
@@ -279,7 +279,8 @@ def require_same_columns(columns: list[str], expected: list[str], label: str) ->
         )
 
 
-def _normalise_times(frame: pd.DataFrame, event_time: str | None, label: str) -> pd.DataFrame:
+def normalise_times(frame: pd.DataFrame, event_time: str | None, label: str) -> pd.DataFrame:
+    """The event time and every timestamp column as UTC instants (see parse_timestamps)."""
     frame = frame.copy(deep=False)
     for column in frame.columns:
         if column == event_time or pd.api.types.is_datetime64_any_dtype(frame[column].dtype):

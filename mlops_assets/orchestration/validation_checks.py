@@ -67,13 +67,14 @@ def insert_validated(
         context.log.error(str(error))
         if checked:
             yield check_result(error.report)
-        raise dg.Failure(description=str(error), metadata=report_metadata(error.report)) from error
+        # The Failure carries the whole message; chaining the cause would print it twice.
+        raise dg.Failure(description=str(error), metadata=report_metadata(error.report)) from None
     except SchemaError as error:
         # The batch broke the feature group's schema before its suite could run.
         context.log.error(str(error))
         if checked:
             yield _schema_rejected(group, error)
-        raise dg.Failure(description=str(error)) from error
+        raise dg.Failure(description=str(error)) from None
     if report is not None and not report.success:
         context.log.warning(report.summary())
     yield dg.MaterializeResult(
@@ -115,9 +116,16 @@ def check_result(report: ValidationReport) -> dg.AssetCheckResult:
         check_name=CHECK_NAME,
         passed=report.success,
         severity=dg.AssetCheckSeverity.ERROR if strict else dg.AssetCheckSeverity.WARN,
-        description=report.summary().splitlines()[0],
+        description=_first_lines(report.summary()),
         metadata=report_metadata(report),
     )
+
+
+def _first_lines(text: str, lines: int = 6) -> str:
+    """The head of a summary and its first failures: a check's description stays short."""
+    kept = text.splitlines()
+    more = len(kept) - lines
+    return "\n".join(kept[:lines] + ([f"  ... and {more} more"] if more > 0 else []))
 
 
 def report_metadata(report: ValidationReport) -> dict:
@@ -145,16 +153,14 @@ def expectations_table(report: ValidationReport) -> str:
     """One row per expectation, failures first: a table a data engineer can read."""
     rows = [
         {
-            "": "✅" if r.success else "❌",
+            "": "✅" if r.success else "❌" if r.blocks else "⚠️",
             "expectation": r.expectation_type,
             "column": r.column or "",
             "arguments": ", ".join(
                 f"{k}={v}" for k, v in r.kwargs.items() if k not in ("column", "column_list")
             ),
             "observed": r.exception or _short(r.observed_value),
-            "unexpected": ""
-            if r.unexpected_count is None
-            else f"{r.unexpected_count} ({r.unexpected_percent:.3g}%)",
+            "unexpected": r.unexpected,
             "examples": _short(r.distinct_examples) if r.unexpected_examples else "",
         }
         for r in sorted(report.results, key=lambda r: r.success)
@@ -196,7 +202,7 @@ def raw_check_result(report: SchemaReport) -> dg.AssetCheckResult:
         check_name=RAW_CHECK_NAME,
         passed=report.success,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=report.summary().splitlines()[0],
+        description=_first_lines(report.summary()),
         metadata=raw_report_metadata(report),
     )
 

@@ -81,7 +81,7 @@ def validate(
     logger.debug("validated %d rows with suite %r", len(frame), suite.name)
     return ValidationReport(
         suite_name=suite.name,
-        success=all(r.success for r in results),
+        success=not any(r.blocks for r in results),
         results=results,
         rows=len(frame),
         validation_time=started,
@@ -114,6 +114,7 @@ def _expectation_result(result: dict[str, Any]) -> ExpectationResult:
     details = result.get("result") or {}
     return ExpectationResult(
         expectation_type=config["type"],
+        severity=str(config.get("severity") or "critical"),
         kwargs={k: v for k, v in config["kwargs"].items() if k not in _NOT_ARGUMENTS},
         success=bool(result["success"]),
         observed_value=details.get("observed_value"),
@@ -137,6 +138,10 @@ def _exception(info: dict[str, Any]) -> str | None:
     return "; ".join(dict.fromkeys(m for m in messages if m)) or None
 
 
+# What an expectation is, besides its type and arguments; GE's ids and renderings are not kept.
+_EXPECTATION_FIELDS = ("meta", "notes", "description", "severity")
+
+
 def suite_to_dict(suite: gx.ExpectationSuite) -> dict[str, Any]:
     """The suite as JSON-serialisable data, to be stored and rebuilt by :func:`suite_from_dict`."""
     import great_expectations as gx
@@ -150,23 +155,51 @@ def suite_to_dict(suite: gx.ExpectationSuite) -> dict[str, Any]:
     return {
         "name": data["name"],
         "expectations": [
-            {"type": e["type"], "kwargs": e["kwargs"], "meta": e.get("meta") or {}}
+            {
+                "type": e["type"],
+                "kwargs": e["kwargs"],
+                **{k: e[k] for k in _EXPECTATION_FIELDS if e.get(k) is not None},
+            }
             for e in data["expectations"]
         ],
         "meta": data.get("meta") or {},
+        "notes": data.get("notes"),
     }
 
 
 def suite_from_dict(data: dict[str, Any]) -> gx.ExpectationSuite:
+    """The stored suite, whole: an expectation GE cannot build (a custom class not imported
+    in this process, say) is named instead of being dropped with a logged traceback."""
     import great_expectations as gx
-
-    suite = gx.ExpectationSuite(
-        name=data["name"], expectations=data["expectations"], meta=data.get("meta")
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
     )
-    if len(suite.expectations) != len(data["expectations"]):
-        # GE logs and drops expectations it cannot build; a stored suite must come back whole.
+
+    expectations, broken = [], []
+    for stored in data["expectations"]:
+        try:
+            expectations.append(ExpectationConfiguration(**stored).to_domain_obj())
+        except Exception as error:  # GE raises several unrelated types here
+            broken.append(f"{stored['type']} ({type(error).__name__}: {error})")
+    if broken:
         raise ValueError(
-            f"expectation suite {data['name']!r} could not be rebuilt: "
-            f"{len(data['expectations']) - len(suite.expectations)} expectations are invalid"
+            f"expectation suite {data['name']!r} cannot be rebuilt in this process: "
+            f"{'; '.join(broken)}. Import the module defining a custom expectation before "
+            "inserting, or replace the suite (save_expectation_suite(..., overwrite=True))"
         )
-    return suite
+    return gx.ExpectationSuite(
+        name=data["name"], expectations=expectations, meta=data.get("meta"), notes=data.get("notes")
+    )
+
+
+def columns_named(suite_data: dict[str, Any]) -> list[str]:
+    """Every column the stored suite's expectations name, in order."""
+    names: list[str] = []
+    for expectation in suite_data["expectations"]:
+        kwargs = expectation["kwargs"]
+        for key in ("column", "column_A", "column_B"):
+            if isinstance(kwargs.get(key), str):
+                names.append(kwargs[key])
+        for key in ("column_list", "column_set"):
+            names += [c for c in kwargs.get(key) or [] if isinstance(c, str)]
+    return list(dict.fromkeys(names))

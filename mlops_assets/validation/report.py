@@ -44,6 +44,14 @@ class ExpectationResult:
     unexpected_percent: float | None = None
     unexpected_examples: list[Any] = field(default_factory=list)
     exception: str | None = None
+    # GE's severity: only a failed "critical" expectation fails the batch; "warning" and
+    # "info" failures are reported and let it through.
+    severity: str = "critical"
+
+    @property
+    def blocks(self) -> bool:
+        """Whether this result fails its batch: a failed critical expectation."""
+        return not self.success and self.severity == "critical"
 
     @property
     def distinct_examples(self) -> list[Any]:
@@ -64,12 +72,22 @@ class ExpectationResult:
         found = (
             f"raised {self.exception}"
             if self.exception
-            else f"{self.unexpected_count} unexpected ({self.unexpected_percent:.3g}%), "
-            f"e.g. {self.distinct_examples}"
+            else f"{self.unexpected_count} unexpected{self._percent}, e.g. {self.distinct_examples}"
             if self.unexpected_count
             else f"observed {self.observed_value!r}"
         )
-        return f"{self.expectation_type}({self.column or ''}): {found}"
+        severity = "" if self.severity == "critical" else f" [{self.severity}]"
+        return f"{self.expectation_type}({self.column or ''}){severity}: {found}"
+
+    @property
+    def unexpected(self) -> str:
+        """``count (percent%)``; GE gives no percent when no value is set (all null, or no
+        rows), and no count for aggregate expectations."""
+        return "" if self.unexpected_count is None else f"{self.unexpected_count}{self._percent}"
+
+    @property
+    def _percent(self) -> str:
+        return "" if self.unexpected_percent is None else f" ({self.unexpected_percent:.3g}%)"
 
 
 @dataclass
@@ -110,6 +128,12 @@ class ValidationReport:
             f"{self.suite_name!r} failed"
         )
         return "\n".join([head, *(f"  - {r.describe()}" for r in self.failed)])
+
+    @property
+    def suite_raised(self) -> bool:
+        """Whether an expectation could not be evaluated (e.g. it names a missing column):
+        the suite, not only the data, may need fixing."""
+        return any(r.exception for r in self.failed)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -27,6 +27,7 @@ from mlops_assets.featurestore.schema import (
     keep_last_per_key,
     lowercase_columns,
     normalise_name,
+    normalise_times,
     require_same_columns,
     time_bound,
 )
@@ -168,19 +169,30 @@ class FeatureGroup:
         report.ingestion_result = REJECTED
         if options["save_report"]:
             self._store_report(report)
+        advice = (
+            "An expectation could not be evaluated: check the suite against the data's "
+            "columns and types."
+            if report.suite_raised
+            else "Fix the data, or save the suite with validation_ingestion_policy='always' to "
+            "write failing batches and keep their reports."
+        )
         raise DataValidationError(
-            f"{self.label}: nothing was written. {report.summary()}\n"
-            "Fix the data, or save the suite with validation_ingestion_policy='always' to "
-            "write failing batches and keep their reports.",
-            report,
+            f"{self.label}: nothing was written. {report.summary()}\n{advice}", report
         )
 
     def _validation_options(self, options: dict | None) -> dict:
         options = self._known_options(options, VALIDATION_OPTIONS, "validation")
+        for key, value in options.items():
+            self._require_bool(value, f"validation option {key!r}")
         return {"run_validation": True, "save_report": True, **options}
 
     def _known_options(self, options: dict | None, known: set[str], kind: str) -> dict:
         """``options`` as a dict, or SchemaError naming the keys not in ``known``."""
+        if options is not None and not isinstance(options, dict):
+            raise SchemaError(
+                f"{self.label}: {kind} options must be a dict such as {{{sorted(known)[0]!r}: "
+                f"...}}, got {type(options).__name__} {options!r}"
+            )
         options = dict(options or {})
         unknown = sorted(set(options) - known)
         if unknown:
@@ -305,27 +317,52 @@ class FeatureGroup:
         Saving the attached suite again with the same policy changes nothing; replacing it
         needs ``overwrite=True``, and the replaced suite stays in the suite history.
         """
-        try:
-            policy = normalise_policy(validation_ingestion_policy)
-            suite = expectations.suite_to_dict(expectation_suite)
-        except (TypeError, ValueError) as error:
-            raise SchemaError(f"{self.label}: {error}") from error
+        suite, policy = self._suite_and_policy(expectation_suite, validation_ingestion_policy)
+        self._require_bool(run_validation, "run_validation")
+        self._require_known_columns(suite)
         catalog = self._feature_store._catalog
         attached = catalog.suite(self.name, self.version)
         if attached is not None:
-            if (attached["suite"], attached["validation_ingestion_policy"]) == (suite, policy) and (
-                attached["run_validation"] == run_validation
-            ):
+            requested = {
+                "suite": suite,
+                "validation_ingestion_policy": policy,
+                "run_validation": run_validation,
+            }
+            differs = [k for k, v in requested.items() if attached[k] != v]
+            if not differs:
                 return expectation_suite
             if not overwrite:
                 raise DefinitionConflictError(
                     f"{self.label} already has expectation suite "
-                    f"{attached['suite']['name']!r} ({attached['validation_ingestion_policy']}); "
-                    "pass overwrite=True to replace it (the old one stays in the history)"
+                    f"{attached['suite']['name']!r} ({attached['validation_ingestion_policy']}), "
+                    f"which differs in {differs}; pass overwrite=True to replace it (the old "
+                    "one stays in the history)"
                 )
         catalog.save_suite(self.name, self.version, suite, policy, run_validation)
         logger.info("%s: saved expectation suite %r (%s)", self.label, suite["name"], policy)
         return expectation_suite
+
+    def _suite_and_policy(self, suite, policy: str) -> tuple[dict, str]:
+        try:
+            return expectations.suite_to_dict(suite), normalise_policy(policy)
+        except (TypeError, ValueError) as error:
+            raise SchemaError(f"{self.label}: {error}") from error
+
+    def _require_known_columns(self, suite: dict) -> None:
+        """A suite naming a column the fixed schema lacks could never pass: refuse it now."""
+        if not self.features:
+            return
+        names = [f.name for f in self.features]
+        unknown = [c for c in expectations.columns_named(suite) if c not in names]
+        if unknown:
+            raise SchemaError(
+                f"{self.label}: expectation suite {suite['name']!r} names column {unknown[0]!r}, "
+                f"which the feature group does not have; its columns are {names}"
+            )
+
+    def _require_bool(self, value: Any, what: str) -> None:
+        if not isinstance(value, bool):
+            raise SchemaError(f"{self.label}: {what} must be True or False, got {value!r}")
 
     def delete_expectation_suite(self) -> None:
         """Detach the suite: inserts are no longer validated. Its reports are kept."""
@@ -345,26 +382,49 @@ class FeatureGroup:
         ingestion_result: str = UNKNOWN,
     ) -> ValidationReport | None:
         """Validate ``dataframe`` (default: the group's offline rows) without inserting it,
-        against ``expectation_suite`` or the attached one; None when there is no suite."""
-        self._validation_options(validation_options)
-        if ingestion_result not in INGESTION_RESULTS:
-            raise SchemaError(
-                f"{self.label}: ingestion_result {ingestion_result!r} is not one of "
-                f"{INGESTION_RESULTS}"
-            )
+        against ``expectation_suite`` or the attached one; None when there is no suite.
+
+        The frame is prepared as an insert prepares it (names lower-cased, times in UTC), so
+        a dry run gives the verdict the insert would.
+        """
+        self._validation_options(validation_options)  # checked; only save_report applies
+        options = validation_options or {}
+        self._require_bool(save_report, "save_report")
+        (ingestion_result,) = self._ingestion_results(ingestion_result)
         if expectation_suite is not None:
-            attached = {"suite": expectations.suite_to_dict(expectation_suite)}
+            attached = {"suite": self._suite_and_policy(expectation_suite, "always")[0]}
         else:
             attached = self._feature_store._catalog.suite(self.name, self.version)
         if attached is None:
             logger.info("%s has no expectation suite; nothing to validate", self.label)
             return None
-        frame = self.read() if dataframe is None else lowercase_columns(dataframe, self.label)
+        if dataframe is not None and not isinstance(dataframe, pd.DataFrame):
+            raise SchemaError(
+                f"{self.label}: validate expects a pandas DataFrame, got {type(dataframe).__name__}"
+            )
+        frame = self.read() if dataframe is None else self._as_inserted(dataframe)
         report = self._run_suite(frame, attached)
         report.ingestion_result = ingestion_result
-        if save_report:
+        if save_report or options.get("save_report", False) is True:
             self._store_report(report)
         return report
+
+    def _as_inserted(self, dataframe: pd.DataFrame) -> pd.DataFrame:
+        """The frame as an insert hands it to validation: lower-case names, UTC times."""
+        frame = lowercase_columns(dataframe, self.label)
+        return normalise_times(frame, self.event_time, self.label)
+
+    def _ingestion_results(self, results: str | list[str] | None) -> list[str]:
+        """Ingestion results in Hopsworks' upper case (any case is accepted)."""
+        given = [results] if isinstance(results, str) else list(results or [])
+        upper = [r.upper() if isinstance(r, str) else r for r in given]
+        unknown = [r for r in upper if r not in INGESTION_RESULTS]
+        if unknown:
+            raise SchemaError(
+                f"{self.label}: ingestion_result {unknown[0]!r} is not one of "
+                f"{INGESTION_RESULTS} (any case)"
+            )
+        return upper
 
     def get_latest_validation_report(self) -> ValidationReport | None:
         reports = self.get_validation_reports(limit=1)
@@ -382,19 +442,16 @@ class FeatureGroup:
     ) -> list[ValidationReport]:
         """Stored reports, newest first: only those with these ingestion results, validated
         at ``start_time <= time < end_time``."""
-        results = [ingestion_result] if isinstance(ingestion_result, str) else ingestion_result
-        unknown = sorted(set(results or []) - set(INGESTION_RESULTS))
-        if unknown:
-            raise SchemaError(
-                f"{self.label}: ingestion_result {unknown} not among {INGESTION_RESULTS}"
-            )
+        results = self._ingestion_results(ingestion_result)
+        start, end = time_bound(start_time, "start_time"), time_bound(end_time, "end_time")
+        if start is not None and end is not None and start > end:
+            raise SchemaError(f"{self.label}: start_time {start} is after end_time {end}")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1
+        ):
+            raise SchemaError(f"{self.label}: limit must be a positive integer, got {limit!r}")
         stored = self._feature_store._catalog.reports(
-            self.name,
-            self.version,
-            results,
-            time_bound(start_time, "start_time"),
-            time_bound(end_time, "end_time"),
-            limit,
+            self.name, self.version, results or None, start, end, limit
         )
         return [ValidationReport.from_dict(r) for r in stored]
 

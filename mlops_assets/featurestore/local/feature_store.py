@@ -92,7 +92,10 @@ class FeatureStore:
                 group.save_expectation_suite(expectation_suite)
             return group
         _require_same_structure(stored, definition)
-        return FeatureGroup(self, stored)
+        group = FeatureGroup(self, stored)
+        if expectation_suite is not None:
+            _require_attached(group, expectation_suite)
+        return group
 
     def get_feature_group(self, name: str, version: int | None = None) -> FeatureGroup:
         """A stored feature group; the latest version when ``version`` is None."""
@@ -247,6 +250,22 @@ def _require_suite(suite, definition: dict) -> None:
         raise SchemaError(
             f"feature group {definition['name']!r} v{definition['version']}: {error}"
         ) from error
+
+
+def _require_attached(group: FeatureGroup, suite) -> None:
+    """An existing group asked for a suite must already have it: Hopsworks would ignore the
+    argument, and the inserts would then go unvalidated without a word."""
+    attached = group._feature_store._catalog.suite(group.name, group.version)
+    try:
+        requested = expectations.suite_to_dict(suite)
+    except TypeError as error:
+        raise SchemaError(f"{group.label}: {error}") from error
+    if attached is None or attached["suite"] != requested:
+        has = f"suite {attached['suite']['name']!r}" if attached else "no suite"
+        raise DefinitionConflictError(
+            f"{group.label} exists with {has}, not the expectation suite {requested['name']!r} "
+            "given; attach it with save_expectation_suite(..., overwrite=True)"
+        )
 
 
 def _require_same_structure(stored: dict, requested: dict) -> None:

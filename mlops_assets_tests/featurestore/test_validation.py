@@ -258,3 +258,135 @@ def test_the_summary_names_each_unexpected_value_once(group):
     assert sorted(result.unexpected_examples) == [-70.0, 99.0, 99.0, 99.0]
     assert sorted(result.distinct_examples) == [-70.0, 99.0]
     assert "4 unexpected (100%), e.g. [99.0, -70.0]" in str(raised.value)
+
+
+def test_a_dry_run_prepares_the_frame_as_an_insert_does(store):
+    """Event times given as strings, naive datetimes or epochs are validated in UTC, as the
+    insert validates them, so validate() and insert() give the same verdict."""
+    fg = store.get_or_create_feature_group("events", 1, primary_key=["id"], event_time="at")
+    fg.save_expectation_suite(
+        gx.ExpectationSuite(
+            name="in_2024",
+            expectations=[
+                E.ExpectColumnValuesToBeBetween(
+                    column="at",
+                    min_value="2024-01-01T00:00:00+00:00",
+                    max_value="2025-01-01T00:00:00+00:00",
+                )
+            ],
+        ),
+        validation_ingestion_policy="strict",
+    )
+    for times in (["2024-05-01 10:00"], [pd.Timestamp("2024-05-01 10:00")], [1714557600]):
+        frame = pd.DataFrame({"id": [1], "At": times})
+        assert fg.validate(frame).success, times
+    late = pd.DataFrame({"id": [2], "at": ["2026-01-01"]})
+    assert not fg.validate(late).success
+    with pytest.raises(DataValidationError):
+        fg.insert(late)
+
+
+def test_expectation_severity_description_and_notes_survive_storage(store):
+    fg = store.get_or_create_feature_group("soft", 1, primary_key=["id"])
+    suite = gx.ExpectationSuite(
+        name="soft",
+        notes="bounds from the 2024 audit",
+        expectations=[
+            E.ExpectColumnValuesToBeBetween(
+                column="v", max_value=10, severity="warning", description="soft bound", notes="n"
+            ),
+            E.ExpectColumnValuesToNotBeNull(column="id"),
+        ],
+    )
+    fg.save_expectation_suite(suite, validation_ingestion_policy="strict")
+    stored = store.get_feature_group("soft", 1).get_expectation_suite()
+    soft = stored.expectations[0]
+    assert (str(soft.severity.value), soft.description, soft.notes) == (
+        "warning",
+        "soft bound",
+        "n",
+    )
+    assert stored.notes == "bounds from the 2024 audit"
+    # A failed warning is reported and lets the batch through, even under STRICT.
+    _, report = fg.insert(pd.DataFrame({"id": [1], "v": [50]}))
+    assert report.success and report.ingestion_result == "INGESTED"
+    (warning,) = report.failed
+    assert (warning.severity, warning.blocks, warning.unexpected_count) == ("warning", False, 1)
+    assert "[warning]" in report.summary()
+
+
+def test_a_suite_naming_a_column_the_group_lacks_is_refused(group):
+    bad = gx.ExpectationSuite(
+        name="typo", expectations=[E.ExpectColumnValuesToNotBeNull(column="temperatur")]
+    )
+    with pytest.raises(SchemaError, match="names column 'temperatur', which the feature group"):
+        group.save_expectation_suite(bad, validation_ingestion_policy="strict", overwrite=True)
+    assert group.expectation_suite.name == "readings"
+
+
+def test_a_suite_that_cannot_be_rebuilt_names_the_expectation(group):
+    catalog = group._feature_store._catalog
+    stored = catalog.suite(group.name, group.version)
+    custom = {"type": "expect_column_values_to_be_small", "kwargs": {"column": "temperature"}}
+    broken = {**stored["suite"], "expectations": [*stored["suite"]["expectations"], custom]}
+    catalog.save_suite(group.name, group.version, broken, "STRICT", True)
+    with pytest.raises(SchemaError, match="expect_column_values_to_be_small"):
+        group.insert(readings([1.0], hour=9))
+    assert len(group.read()) == 2
+
+
+def test_an_existing_group_asked_for_another_suite_says_so(store, group):
+    with pytest.raises(DefinitionConflictError, match="exists with suite 'readings', not"):
+        store.get_or_create_feature_group(
+            "readings",
+            1,
+            primary_key=["sensor"],
+            event_time="measured_at",
+            online_enabled=True,
+            expectation_suite=suite("other"),
+        )
+    same = store.get_or_create_feature_group(
+        "readings",
+        1,
+        primary_key=["sensor"],
+        event_time="measured_at",
+        online_enabled=True,
+        expectation_suite=suite(),
+    )
+    assert same.expectation_suite.name == "readings"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda g: g.insert(readings([1.0]), validation_options="run_validation"),
+            "must be a dict",
+        ),
+        (
+            lambda g: g.insert(readings([1.0]), validation_options={"run_validation": "no"}),
+            "'run_validation' must be True or False, got 'no'",
+        ),
+        (lambda g: g.validate([1, 2, 3]), "validate expects a pandas DataFrame, got list"),
+        (lambda g: g.validate(readings([1.0]), expectation_suite={"x": 1}), "ExpectationSuite"),
+        (lambda g: g.get_validation_reports(limit=0), "limit must be a positive integer"),
+        (lambda g: g.get_validation_reports(limit="2"), "limit must be a positive integer"),
+        (
+            lambda g: g.get_validation_reports(start_time="2030-01-01", end_time="2020-01-01"),
+            "start_time .* is after end_time",
+        ),
+        (
+            lambda g: g.save_expectation_suite(suite(), validation_ingestion_policy="ALWAYS"),
+            r"differs in \['validation_ingestion_policy'\]; pass overwrite=True",
+        ),
+    ],
+)
+def test_bad_validation_arguments_are_named(group, call, message):
+    with pytest.raises((SchemaError, DefinitionConflictError), match=message):
+        call(group)
+
+
+def test_ingestion_results_and_validation_options_follow_hopsworks(group):
+    assert len(group.get_validation_reports(ingestion_result="ingested")) == 1
+    group.validate(readings([3.0]), validation_options={"save_report": True})
+    assert group.get_latest_validation_report().ingestion_result == "UNKNOWN"

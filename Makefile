@@ -40,6 +40,7 @@ bench: install
 	$(PY) benchmarks/training_data.py
 	$(PY) benchmarks/insert.py
 	$(PY) benchmarks/validation.py
+	$(PY) benchmarks/serving.py
 	$(PY) benchmarks/make_run.py
 
 clean:

@@ -129,6 +129,7 @@ def ui() -> int:
 def serve(args: argparse.Namespace) -> int:
     """Serve the flight-delay model over HTTP until interrupted."""
     import uvicorn
+    from threadpoolctl import threadpool_limits
 
     from mlops_assets.flight_delays.feature_groups import MODEL_NAME
     from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
@@ -142,7 +143,10 @@ def serve(args: argparse.Namespace) -> int:
         version=args.version,
         reload_every=args.reload_every,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # One request is a few rows: OpenMP threads in the model only add hand-offs and contend
+    # with the server for the cores.
+    threadpool_limits(1)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 
@@ -169,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="seconds between checks of the registry for a newly promoted version (0: only "
         "on POST /reload)",
+    )
+    serve_parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="uvicorn's log level; below info, requests are not logged one by one",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -72,36 +72,16 @@ def flight_ids(raw_flights: pd.DataFrame) -> pd.Series:
     that leaves the same airport twice on one day.
     """
     local_date = raw_flights["year"] * 10_000 + raw_flights["month"] * 100 + raw_flights["day"]
-    return _flight_id(
-        local_date,
-        raw_flights["carrier"],
-        raw_flights["flight"],
-        raw_flights["origin"],
-        raw_flights["sched_dep_time"],
-    )
-
-
-def flight_ids_at(
-    carrier: pd.Series, flight: pd.Series, origin: pd.Series, departure: pd.Series
-) -> pd.Series:
-    """The ids :func:`flight_ids` gives, from the scheduled departure instant instead of the
-    raw table's local date and HHMM (what a request for a new flight carries)."""
-    local = pd.to_datetime(departure, utc=True).dt.tz_convert(LOCAL_TIMEZONE)
-    local_date = local.dt.year * 10_000 + local.dt.month * 100 + local.dt.day
-    return _flight_id(local_date, carrier, flight, origin, local.dt.hour * 100 + local.dt.minute)
-
-
-def _flight_id(local_date, carrier, flight, origin, hhmm) -> pd.Series:
     return (
         local_date.astype(str)
         + "_"
-        + carrier
+        + raw_flights["carrier"]
         + "_"
-        + flight.astype(str)
+        + raw_flights["flight"].astype(str)
         + "_"
-        + origin
+        + raw_flights["origin"]
         + "_"
-        + hhmm.astype(str).str.zfill(4)
+        + raw_flights["sched_dep_time"].astype(str).str.zfill(4)
     ).astype(object)
 
 

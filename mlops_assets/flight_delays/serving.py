@@ -9,17 +9,19 @@ and the plane come from the online store, keyed by the request's origin and tail
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from mlops_assets.flight_delays import model as recipe
-from mlops_assets.flight_delays.features import calendar_features, flight_ids_at
+from mlops_assets.flight_delays.features import LOCAL_TIMEZONE, calendar_features
 from mlops_assets.serving.recipe import Lookups, ServingRecipe
 
 Origin = Literal["EWR", "JFK", "LGA"]
+NEW_YORK = ZoneInfo(LOCAL_TIMEZONE)
 
 
 class FlightRequest(BaseModel):
@@ -37,33 +39,42 @@ class FlightRequest(BaseModel):
 
 
 def request_features(requests: list[FlightRequest]) -> pd.DataFrame:
-    """The ``flights`` feature group's features of each request (on-demand features)."""
-    frame = pd.DataFrame([r.model_dump() for r in requests])
-    departure = pd.to_datetime(frame["scheduled_departure"], utc=True)
+    """The ``flights`` feature group's features of each request (on-demand features).
+
+    The calendar features come from :func:`calendar_features`, the function the feature
+    pipeline computes them with.
+    """
+    departure = pd.Series(pd.to_datetime([r.scheduled_departure for r in requests], utc=True))
     features = pd.DataFrame(
         {
-            "flight_id": flight_ids_at(
-                frame["carrier"], frame["flight"], frame["origin"], departure
-            ),
-            "carrier": frame["carrier"],
-            "origin": frame["origin"],
-            "dest": frame["dest"],
-            "distance": frame["distance"].astype("float64"),
+            "carrier": [r.carrier for r in requests],
+            "origin": [r.origin for r in requests],
+            "dest": [r.dest for r in requests],
+            "distance": [r.distance for r in requests],
         }
     )
     return features.join(calendar_features(departure))
 
 
+def flight_id(request: FlightRequest) -> str:
+    """The id :func:`features.flight_ids` gives the same flight in the feature store:
+    local date, carrier, number, origin and local HHMM (``20131201_UA_1545_EWR_0515``)."""
+    moment = request.scheduled_departure
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    local = utc.astimezone(NEW_YORK)
+    return f"{local:%Y%m%d}_{request.carrier}_{request.flight}_{request.origin}_{local:%H%M}"
+
+
 def lookups(requests: list[FlightRequest]) -> Lookups:
     """Serving keys and request-time features: the flight is new to the store, so every
     feature of the ``flights`` group is passed, and origin and tail number key the joins."""
-    features = request_features(requests)
-    passed = features.drop(columns=["flight_id"]).to_dict("records")
+    passed = request_features(requests).to_dict("records")
+    ids = [flight_id(r) for r in requests]
     entries = [
-        {"flight_id": flight_id, "origin": r.origin, "tailnum": r.tailnum}
-        for flight_id, r in zip(features["flight_id"], requests, strict=True)
+        {"flight_id": i, "origin": r.origin, "tailnum": r.tailnum}
+        for i, r in zip(ids, requests, strict=True)
     ]
-    return Lookups(entries=entries, passed=passed, ids=list(features["flight_id"]))
+    return Lookups(entries=entries, passed=passed, ids=ids)
 
 
 def predict(model, vectors: pd.DataFrame) -> pd.DataFrame:

@@ -37,10 +37,11 @@ def log_feature_group(feature_store, model_name: str, version: int = 1):
 class PredictionLog:
     """A background writer of prediction rows into a feature group."""
 
-    def __init__(self, feature_group, id_name: str, interval: float = 1.0):
+    def __init__(self, feature_group, id_name: str, interval: float = 1.0, max_rows: int = 10_000):
         self.feature_group = feature_group
         self.id_name = id_name
         self.interval = interval
+        self.max_rows = max_rows  # per insert, so a busy service still commits every so often
         self.written = 0
         self.failed_writes = 0
         self._queue: queue.Queue = queue.Queue()
@@ -84,6 +85,8 @@ class PredictionLog:
                 waiting.append(item)
                 break  # a flush writes now
             batch.extend(item)
+            if len(batch) >= self.max_rows:
+                break
             try:
                 item = self._queue.get(timeout=self.interval / 10)
             except queue.Empty:

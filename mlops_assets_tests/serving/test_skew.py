@@ -83,3 +83,13 @@ def test_online_vectors_equal_batch_data_at_the_same_time(view):
     # The weather and traffic seen are T's rows, not blanks: the comparison means something.
     assert online["temp"].notna().all()
     assert (online["traffic_12h_departures"] > 0).all()
+
+
+def test_request_ids_are_the_feature_store_ids_of_the_same_flights():
+    """Around both clock changes of 2013, where local dates and hours are easy to get wrong."""
+    from mlops_assets.flight_delays.serving import flight_id
+
+    raw = sources.load_flights()
+    raw = raw[raw["month"].isin([3, 11]) & raw["day"].isin([2, 3, 9, 10, 11])]
+    requests = requests_for(raw.reset_index(drop=True))
+    assert [flight_id(r) for r in requests] == features.flight_ids(raw).tolist()

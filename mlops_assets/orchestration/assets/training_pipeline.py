@@ -88,8 +88,11 @@ def flight_delay_model(
     X_train, X_test, y_train, y_test = view.get_train_test_split(version)
     X_train, y_train = recipe.labelled(X_train, y_train[fgs.LABEL])
     X_test, y_test = recipe.labelled(X_test, y_test[fgs.LABEL])
-    categorical = [c for c in X_train.columns if c.startswith("label_encoder_")]
-    model = recipe.train_model(X_train, y_train, categorical=categorical)
+    # Label-encoded codes are used as ordered numbers, not as native categories: on the
+    # 2013 test months that costs 0.001 ROC AUC (0.705 vs 0.707, log loss 0.426 vs 0.427),
+    # and it spares every online prediction scikit-learn's category encoder, 4 ms of a 5 ms
+    # single-row predict_proba.
+    model = recipe.train_model(X_train, y_train, categorical=[])
     metrics = recipe.evaluate(model, X_test, y_test)
     context.log.info("test metrics: %s", metrics)
     registered = model_registry.get_registry().register_model(

@@ -14,7 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mlops_assets.flight_delays import model as recipe
 from mlops_assets.flight_delays.features import LOCAL_TIMEZONE, calendar_features
@@ -22,6 +22,8 @@ from mlops_assets.serving.recipe import Lookups, ServingRecipe
 
 Origin = Literal["EWR", "JFK", "LGA"]
 NEW_YORK = ZoneInfo(LOCAL_TIMEZONE)
+# Inside pandas' nanosecond timestamps (1677-2262), with a margin for time zones.
+EARLIEST, LATEST = datetime(1700, 1, 1, tzinfo=UTC), datetime(2250, 1, 1, tzinfo=UTC)
 
 
 class FlightRequest(BaseModel):
@@ -36,6 +38,17 @@ class FlightRequest(BaseModel):
     tailnum: str | None = Field(default=None, max_length=10, examples=["N14228"])
     scheduled_departure: datetime = Field(examples=["2013-12-01T10:15:00Z"])
     distance: float = Field(gt=0, le=6000, examples=[1400.0])
+
+    @field_validator("scheduled_departure")
+    @classmethod
+    def _within_timestamps(cls, moment: datetime) -> datetime:
+        utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        if not EARLIEST <= utc < LATEST:
+            raise ValueError(
+                f"must be from {EARLIEST:%Y-%m-%d} to before {LATEST:%Y-%m-%d}, the times the "
+                "feature store holds"
+            )
+        return moment
 
 
 def request_features(requests: list[FlightRequest]) -> pd.DataFrame:

@@ -78,6 +78,7 @@ def test_a_batch_answers_in_request_order_as_single_requests_do(service):
         (flight(distance=-5), 422, ["distance"], "greater than 0"),
         (flight(scheduled_departure="tomorrow"), 422, ["scheduled_departure"], "datetime"),
         (flight(carrier="united"), 422, ["carrier"], "pattern"),
+        (flight(scheduled_departure="9999-01-01T00:00:00Z"), 422, ["scheduled_departure"], "2250"),
         (flight(gate="B12"), 422, ["gate"], "Extra inputs are not permitted"),
         ({"carrier": "UA"}, 422, ["flight"], "Field required"),
         ([FLIGHT], 422, [], "valid dictionary"),

@@ -32,12 +32,12 @@ class FlightRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     carrier: str = Field(pattern=r"^[A-Z0-9]{2}$", examples=["UA"])
-    flight: int = Field(ge=1, le=9999, examples=[1545])
+    flight: int = Field(strict=True, ge=1, le=9999, examples=[1545])
     origin: Origin = Field(examples=["EWR"])
     dest: str = Field(pattern=r"^[A-Z]{3}$", examples=["IAH"])
     tailnum: str | None = Field(default=None, max_length=10, examples=["N14228"])
     scheduled_departure: datetime = Field(examples=["2013-12-01T10:15:00Z"])
-    distance: float = Field(gt=0, le=6000, examples=[1400.0])
+    distance: float = Field(strict=True, allow_inf_nan=False, gt=0, le=6000, examples=[1400.0])
 
     @field_validator("scheduled_departure")
     @classmethod

@@ -74,7 +74,7 @@ def create_app(
     async def predict(request: Request) -> JSONResponse:
         try:
             body = json.loads(await request.body())
-        except json.JSONDecodeError as error:
+        except (ValueError, RecursionError) as error:  # bad JSON, bad UTF-8, absurd nesting
             return _error(400, [{"loc": ["body"], "msg": f"not JSON: {error}"}])
         try:
             requests, single = _parse(body, request_model)
@@ -97,24 +97,45 @@ class BadRequest(ValueError):
 
 
 def _parse(body: Any, request_model) -> tuple[list, bool]:
-    """The requests in ``body``, and whether it was a single one."""
-    if not (isinstance(body, dict) and "instances" in body):
-        return [_validated(request_model, body, [])], True
+    """The requests in ``body``, and whether it was a single one; every fault at once."""
+    if not isinstance(body, dict):
+        raise BadRequest(
+            [
+                {
+                    "loc": ["body"],
+                    "msg": 'expected a JSON object: one request, or {"instances": [...]}, '
+                    f"got {type(body).__name__}",
+                }
+            ]
+        )
+    if "instances" not in body:
+        return _validated(request_model, [body], []), True
+    unknown = [key for key in body if key != "instances"]
+    if unknown:
+        raise BadRequest([{"loc": [unknown[0]], "msg": "unknown key; a batch has only instances"}])
     instances = body["instances"]
     if not isinstance(instances, list) or not 1 <= len(instances) <= MAX_BATCH:
         raise BadRequest(
             [{"loc": ["instances"], "msg": f"must be a list of 1 to {MAX_BATCH} requests"}]
         )
-    return [_validated(request_model, x, ["instances", i]) for i, x in enumerate(instances)], False
+    return _validated(request_model, instances, ["instances"]), False
 
 
-def _validated(request_model, value: Any, at: list):
-    try:
-        return request_model.model_validate(value)
-    except ValidationError as error:
-        raise BadRequest(
-            [{"loc": [*at, *e["loc"]], "msg": e["msg"]} for e in error.errors(include_url=False)]
-        ) from None
+def _validated(request_model, values: list, at: list) -> list:
+    """Each value as a request; a BadRequest lists the faults of all of them."""
+    requests, details = [], []
+    for i, value in enumerate(values):
+        try:
+            requests.append(request_model.model_validate(value))
+        except ValidationError as error:
+            where = [*at, i] if at else []
+            details += [
+                {"loc": [*where, *e["loc"]], "msg": e["msg"]}
+                for e in error.errors(include_url=False)
+            ]
+    if details:
+        raise BadRequest(details)
+    return requests
 
 
 def _error(status: int, details: list[dict]) -> JSONResponse:

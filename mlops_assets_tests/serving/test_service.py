@@ -3,6 +3,7 @@ the real pipeline registered and the online store it filled."""
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -81,7 +82,11 @@ def test_a_batch_answers_in_request_order_as_single_requests_do(service):
         (flight(scheduled_departure="9999-01-01T00:00:00Z"), 422, ["scheduled_departure"], "2250"),
         (flight(gate="B12"), 422, ["gate"], "Extra inputs are not permitted"),
         ({"carrier": "UA"}, 422, ["flight"], "Field required"),
-        ([FLIGHT], 422, [], "valid dictionary"),
+        ([FLIGHT], 422, ["body"], "expected a JSON object"),
+        (flight(flight=True), 422, ["flight"], "valid integer"),
+        (flight(flight="1545"), 422, ["flight"], "valid integer"),
+        (flight(distance="1400"), 422, ["distance"], "valid number"),
+        ({"instances": [FLIGHT], "extra": 1}, 422, ["extra"], "unknown key"),
         ({"instances": []}, 422, ["instances"], "list of 1 to 1000"),
         ({"instances": [FLIGHT, flight(origin="XXX")]}, 422, ["instances", 1, "origin"], "EWR"),
     ],
@@ -95,10 +100,26 @@ def test_a_malformed_request_gets_a_4xx_naming_the_field(service, body, status, 
     assert httpx.post(f"{service}/predict", json=FLIGHT).status_code == 200  # still serving
 
 
-def test_a_body_that_is_not_json_gets_a_400(service):
-    response = httpx.post(f"{service}/predict", content=b"{carrier: UA")
+@pytest.mark.parametrize(
+    "content",
+    [b"{carrier: UA", b'{"carrier": "\xff"}', b"[" * 100_000 + b"]" * 100_000, b""],
+    ids=["not JSON", "not UTF-8", "nested beyond reason", "empty"],
+)
+def test_a_body_that_is_not_json_gets_a_400(service, content):
+    response = httpx.post(f"{service}/predict", content=content)
     assert response.status_code == 400
     assert response.json()["detail"][0]["msg"].startswith("not JSON")
+    assert httpx.get(f"{service}/health").status_code == 200
+
+
+def test_every_fault_of_a_batch_is_named_at_once(service):
+    bad = {"instances": [flight(origin="BOS"), FLIGHT, flight(distance=float("nan"))]}
+    response = httpx.post(f"{service}/predict", content=json.dumps(bad))
+    assert response.status_code == 422
+    assert [(d["loc"], d["msg"]) for d in response.json()["detail"]] == [
+        (["instances", 0, "origin"], "Input should be 'EWR', 'JFK' or 'LGA'"),
+        (["instances", 2, "distance"], "Input should be a finite number"),
+    ]
 
 
 def test_many_parallel_clients_are_all_answered_correctly(service):

@@ -35,10 +35,14 @@ def create_app(
 ) -> FastAPI:
     """The service; with ``reload_every`` > 0 it also polls the registry that often."""
 
+    batches = Coalescer(online_model, log)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         poller = asyncio.create_task(_poll(online_model, reload_every)) if reload_every else None
+        batches.start()
         yield
+        batches.stop()
         if poller is not None:
             poller.cancel()
         if log is not None:
@@ -61,6 +65,7 @@ def create_app(
             "model_version": version.version,
             "feature_view": f"{version.feature_view_name} v{version.feature_view_version}",
             "training_dataset_version": version.training_dataset_version,
+            "runtime": getattr(online_model.current.model, "runtime", "original model"),
             "predictions_logged": log.written if log else None,
             "log_write_failures": log.failed_writes if log else None,
         }
@@ -80,12 +85,63 @@ def create_app(
             requests, single = _parse(body, request_model)
         except BadRequest as error:
             return _error(422, error.details)
-        predictions = online_model.predict(requests)
-        if log is not None:
-            log.record(predictions)
+        predictions = await batches.predict(requests)
         return JSONResponse(_answer(predictions, id_name, single))
 
     return app
+
+
+class Coalescer:
+    """Requests that arrive while a prediction runs are predicted together in the next one.
+
+    A prediction's fixed cost (building frames, calling the model) is most of the time a
+    single flight takes; under concurrent load it is paid once per batch instead of once per
+    request. An idle service predicts each request as it comes.
+    """
+
+    def __init__(self, online_model: OnlineModel, log: PredictionLog | None):
+        self._online_model = online_model
+        self._log = log
+        self._queue: asyncio.Queue | None = None
+        self._worker: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._worker = asyncio.create_task(self._run())
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+    async def predict(self, requests: list) -> Predictions:
+        if self._queue is None:
+            raise RuntimeError("the service has not started; run it under its lifespan")
+        answer = asyncio.get_running_loop().create_future()
+        await self._queue.put((requests, answer))
+        return await answer
+
+    async def _run(self) -> None:
+        while True:
+            waiting = [await self._queue.get()]
+            size = len(waiting[0][0])
+            while not self._queue.empty() and size < MAX_BATCH:
+                waiting.append(self._queue.get_nowait())
+                size += len(waiting[-1][0])
+            requests = [r for batch, _ in waiting for r in batch]
+            try:
+                predictions = await asyncio.to_thread(self._online_model.predict, requests)
+            except Exception as error:  # every waiting request gets the error (a 500)
+                for _, answer in waiting:
+                    if not answer.done():  # a client that went away leaves a cancelled one
+                        answer.set_exception(error)
+                continue
+            if self._log is not None:
+                self._log.record(predictions)
+            start = 0
+            for batch, answer in waiting:
+                if not answer.done():
+                    answer.set_result(predictions.part(start, start + len(batch)))
+                start += len(batch)
 
 
 class BadRequest(ValueError):

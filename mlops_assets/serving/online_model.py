@@ -12,9 +12,12 @@ import pandas as pd
 from pydantic import BaseModel
 
 from mlops_assets.registry.base import ModelVersion
+from mlops_assets.serving.compiled import compiled_or_original
 from mlops_assets.serving.recipe import ServingRecipe
 
 logger = logging.getLogger(__name__)
+
+CHECK_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,16 @@ class Predictions:
     requests: list[BaseModel]
     vectors: pd.DataFrame  # transformed, as the model saw them
     outputs: pd.DataFrame  # one row per request
+
+    def part(self, start: int, stop: int) -> Predictions:
+        """The predictions of requests ``start`` to ``stop`` of this batch."""
+        return Predictions(
+            self.loaded,
+            self.ids[start:stop],
+            self.requests[start:stop],
+            self.vectors.iloc[start:stop].reset_index(drop=True),
+            self.outputs.iloc[start:stop].reset_index(drop=True),
+        )
 
 
 class OnlineModel:
@@ -74,7 +87,9 @@ class OnlineModel:
             version.feature_view_name, version.feature_view_version
         )
         view.init_serving(version.training_dataset_version)
-        model = self._registry.load_model(version)
+        model = compiled_or_original(
+            self._registry.load_model(version), self._check_rows(view, version)
+        )
         logger.info(
             "serving %s v%d with %s v%d, training dataset v%d",
             version.name,
@@ -84,6 +99,13 @@ class OnlineModel:
             version.training_dataset_version,
         )
         return Loaded(version, model, view)
+
+    @staticmethod
+    def _check_rows(view, version: ModelVersion) -> pd.DataFrame:
+        """Rows of the model's own test split (transformed as in training), to check the
+        compiled model against."""
+        _, x_test, _, _ = view.get_train_test_split(version.training_dataset_version)
+        return x_test.head(CHECK_ROWS)
 
     def reload(self) -> tuple[int, int]:
         """Load the version the alias (or latest) points at now; (previous, current)."""

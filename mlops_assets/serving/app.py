@@ -128,6 +128,7 @@ class Coalescer:
                 waiting.append(self._queue.get_nowait())
                 size += len(waiting[-1][0])
             requests = [r for batch, _ in waiting for r in batch]
+            logger.debug("predicting %d requests together", len(waiting))
             try:
                 predictions = await asyncio.to_thread(self._online_model.predict, requests)
             except Exception as error:  # every waiting request gets the error (a 500)

@@ -50,8 +50,8 @@ class PredictionLog:
         self._thread.start()
 
     def record(self, predictions: Predictions) -> None:
-        """Queue the rows of one request; returns at once."""
-        self._queue.put(rows(predictions, self.id_name))
+        """Queue one batch of predictions; returns at once (rows are built by the writer)."""
+        self._queue.put(predictions)
 
     def flush(self) -> None:
         """Write everything queued so far (waits for the writer)."""
@@ -84,7 +84,7 @@ class PredictionLog:
             if isinstance(item, threading.Event):
                 waiting.append(item)
                 break  # a flush writes now
-            batch.extend(item)
+            batch.extend(rows(item, self.id_name))
             if len(batch) >= self.max_rows:
                 break
             try:

@@ -40,6 +40,7 @@ def test_health_names_the_model_and_its_training_data(service, trained_store):
     assert (body["model_name"], body["model_version"]) == (MODEL_NAME, latest.version)
     assert body["feature_view"] == "flight_delays v1"
     assert body["training_dataset_version"] == latest.training_dataset_version
+    assert body["runtime"] == "onnxruntime"  # compiled, and checked against the original
     assert httpx.get(f"{service}/ping").json() == {}
 
 

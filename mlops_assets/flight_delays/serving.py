@@ -51,22 +51,26 @@ class FlightRequest(BaseModel):
         return moment
 
 
-def request_features(requests: list[FlightRequest]) -> pd.DataFrame:
+def request_features(requests: list[FlightRequest]) -> list[dict]:
     """The ``flights`` feature group's features of each request (on-demand features).
 
     The calendar features come from :func:`calendar_features`, the function the feature
-    pipeline computes them with.
+    pipeline computes them with. Plain dicts, not a frame: a request is one or a few rows,
+    where pandas' own overhead would be most of the time.
     """
     departure = pd.Series(pd.to_datetime([r.scheduled_departure for r in requests], utc=True))
-    features = pd.DataFrame(
+    calendar = calendar_features(departure)
+    columns = {name: calendar[name].tolist() for name in calendar.columns}
+    return [
         {
-            "carrier": [r.carrier for r in requests],
-            "origin": [r.origin for r in requests],
-            "dest": [r.dest for r in requests],
-            "distance": [r.distance for r in requests],
+            "carrier": r.carrier,
+            "origin": r.origin,
+            "dest": r.dest,
+            "distance": r.distance,
+            **{name: values[i] for name, values in columns.items()},
         }
-    )
-    return features.join(calendar_features(departure))
+        for i, r in enumerate(requests)
+    ]
 
 
 def flight_id(request: FlightRequest) -> str:
@@ -81,7 +85,7 @@ def flight_id(request: FlightRequest) -> str:
 def lookups(requests: list[FlightRequest]) -> Lookups:
     """Serving keys and request-time features: the flight is new to the store, so every
     feature of the ``flights`` group is passed, and origin and tail number key the joins."""
-    passed = request_features(requests).to_dict("records")
+    passed = request_features(requests)
     ids = [flight_id(r) for r in requests]
     entries = [
         {"flight_id": i, "origin": r.origin, "tailnum": r.tailnum}

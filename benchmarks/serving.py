@@ -34,6 +34,7 @@ STORE = DATA / "serving"
 LOOKUPS = 10_000
 CLIENTS = 8
 PER_CLIENT = 400
+WORKERS = sys.argv[1:]  # e.g. --workers 2
 FLIGHT = {
     "carrier": "UA",
     "flight": 1545,
@@ -162,7 +163,7 @@ def request_many(port: int, method: str, path: str, body: str | None, count: int
 
 def serve(port: int) -> subprocess.Popen:
     env = {**os.environ, "MLOPS_ASSETS_HOME": str(STORE)}
-    command = [sys.executable, "-m", "mlops_assets.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "mlops_assets.cli", "serve", "--port", str(port), *WORKERS]
     server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -129,24 +129,45 @@ def ui() -> int:
 def serve(args: argparse.Namespace) -> int:
     """Serve the flight-delay model over HTTP until interrupted."""
     import uvicorn
-    from threadpoolctl import threadpool_limits
 
     from mlops_assets.flight_delays.feature_groups import MODEL_NAME
-    from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
-    from mlops_assets.serving.service import build_app
+    from mlops_assets.registry import MlflowModelRegistry
+    from mlops_assets.registry.base import RegistryError
+    from mlops_assets.serving.service import ENVIRONMENT
 
-    logging.getLogger("mlops_assets").setLevel(logging.INFO)
-    app = build_app(
-        FLIGHT_DELAYS,
-        args.model or MODEL_NAME,
-        alias=args.alias,
-        version=args.version,
-        reload_every=args.reload_every,
-    )
+    registry = MlflowModelRegistry(settings.store_root() / "mlflow")
+    name = args.model or MODEL_NAME
+    try:  # fail here, clearly, rather than in every worker
+        if args.alias:
+            registry.get_model_by_alias(name, args.alias)
+        else:
+            registry.get_model(name, args.version)
+    except RegistryError as error:
+        chosen = args.alias or args.version
+        advice = "" if chosen else " Train and register a model first with `make run`."
+        print(f"cannot serve: {error}.{advice}")
+        return 2
+
+    chosen = {
+        "model": args.model,
+        "alias": args.alias,
+        "version": args.version,
+        "reload_every": args.reload_every,
+    }
+    for key, name in ENVIRONMENT.items():
+        os.environ[name] = "" if chosen[key] is None else str(chosen[key])
     # One request is a few rows: OpenMP threads in the model only add hand-offs and contend
     # with the server for the cores.
-    threadpool_limits(1)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    logging.getLogger("mlops_assets").setLevel(logging.INFO)
+    uvicorn.run(
+        "mlops_assets.serving.service:flight_delays_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
     return 0
 
 
@@ -173,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="seconds between checks of the registry for a newly promoted version (0: only "
         "on POST /reload)",
+    )
+    serve_parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes; each loads the model and logs its own predictions",
     )
     serve_parser.add_argument(
         "--log-level",

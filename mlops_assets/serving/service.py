@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -36,3 +37,28 @@ def build_app(
         group = log_feature_group(feature_store, model_name)
         log = PredictionLog(group, recipe.id_name, interval=log_interval)
     return create_app(online_model, log, reload_every=reload_every)
+
+
+# What `cli serve` hands each worker process (they import the app afresh).
+ENVIRONMENT = {
+    "model": "MLOPS_ASSETS_SERVE_MODEL",
+    "alias": "MLOPS_ASSETS_SERVE_ALIAS",
+    "version": "MLOPS_ASSETS_SERVE_VERSION",
+    "reload_every": "MLOPS_ASSETS_SERVE_RELOAD_EVERY",
+}
+
+
+def flight_delays_app() -> FastAPI:
+    """The flight-delay service as the environment (set by ``cli serve``) describes it: the
+    factory each uvicorn worker process calls."""
+    from mlops_assets.flight_delays.feature_groups import MODEL_NAME
+    from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
+
+    value = {key: os.environ.get(name) or None for key, name in ENVIRONMENT.items()}
+    return build_app(
+        FLIGHT_DELAYS,
+        value["model"] or MODEL_NAME,
+        alias=value["alias"],
+        version=int(value["version"]) if value["version"] else None,
+        reload_every=float(value["reload_every"] or 0),
+    )

@@ -202,10 +202,8 @@ def _error(status: int, details: list[dict]) -> JSONResponse:
 def _answer(predictions: Predictions, id_name: str, single: bool) -> dict:
     version = predictions.loaded.version
     records = [
-        {id_name: identifier, **{k: _plain(v) for k, v in row.items()}}
-        for identifier, row in zip(
-            predictions.ids, predictions.outputs.to_dict("records"), strict=True
-        )
+        {id_name: identifier, **row}
+        for identifier, row in zip(predictions.ids, predictions.outputs, strict=True)
     ]
     answer: dict[str, Any] = {"model_name": version.name, "model_version": version.version}
     if single:
@@ -213,10 +211,6 @@ def _answer(predictions: Predictions, id_name: str, single: bool) -> dict:
     else:
         answer["predictions"] = records
     return answer
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 async def _poll(online_model: OnlineModel, every: float) -> None:

@@ -106,8 +106,6 @@ def rows(predictions: Predictions, id_name: str) -> list[dict[str, Any]]:
     """One log row per request: ids, model, time, request, vector and prediction."""
     loaded = predictions.loaded
     now = pd.Timestamp.now(tz="UTC")
-    vectors = predictions.vectors.to_dict("records")
-    outputs = predictions.outputs.to_dict("records")
     return [
         {
             "prediction_id": uuid.uuid4().hex,
@@ -117,16 +115,16 @@ def rows(predictions: Predictions, id_name: str) -> list[dict[str, Any]]:
             "model_version": loaded.version.version,
             "request": request.model_dump_json(),
             "feature_vector": json.dumps(vector, default=_json_value),
-            **{k: _plain(v) for k, v in output.items()},
+            **output,
         }
         for identifier, request, vector, output in zip(
-            predictions.ids, predictions.requests, vectors, outputs, strict=True
+            predictions.ids,
+            predictions.requests,
+            predictions.vectors,
+            predictions.outputs,
+            strict=True,
         )
     ]
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def _json_value(value: Any) -> Any:

@@ -7,12 +7,8 @@ import pytest
 from mlops_assets import featurestore
 from mlops_assets.definitions import defs
 from mlops_assets.flight_delays import feature_groups as fgs
-from mlops_assets.orchestration.resources import (
-    FeatureStoreResource,
-    ModelRegistryResource,
-    RawSourceResource,
-)
 from mlops_assets.registry import MlflowModelRegistry
+from mlops_assets_tests.pipeline import sample_resources
 
 DAYS = [1, 2]
 
@@ -23,11 +19,7 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("store")
     patch = pytest.MonkeyPatch()
     patch.setenv("MLOPS_ASSETS_HOME", str(root))
-    resources = {
-        "feature_store": FeatureStoreResource(root=str(root / "featurestore")),
-        "model_registry": ModelRegistryResource(root=str(root / "mlflow")),
-        "raw_source": RawSourceResource(days_of_month=DAYS),
-    }
+    resources = sample_resources(root, DAYS)
     assets = list(defs.assets)
     with dg.DagsterInstance.ephemeral() as instance:
         results = [dg.materialize(assets, resources=resources, instance=instance) for _ in range(2)]

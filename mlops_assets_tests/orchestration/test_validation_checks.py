@@ -12,16 +12,12 @@ import pytest
 
 from mlops_assets import featurestore
 from mlops_assets.definitions import defs
-from mlops_assets.orchestration.resources import (
-    FeatureStoreResource,
-    ModelRegistryResource,
-    RawSourceResource,
-)
 from mlops_assets.orchestration.validation_checks import (
     CHECK_NAME,
     RAW_CHECK_NAME,
     insert_validated,
 )
+from mlops_assets_tests.pipeline import sample_resources
 
 DAYS = [1]
 FEATURE_GROUP_ASSETS = [
@@ -70,13 +66,6 @@ def pipeline(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setenv("MLOPS_ASSETS_HOME", str(root))
 
-    def resources(folder=None):
-        return {
-            "feature_store": FeatureStoreResource(root=str(root / "featurestore")),
-            "model_registry": ModelRegistryResource(root=str(root / "mlflow")),
-            "raw_source": RawSourceResource(days_of_month=DAYS, folder=folder),
-        }
-
     selection = [*RAW_ASSETS, *FEATURE_GROUP_ASSETS, "flight_delay_feature_view"]
     far, broken = corrupted_drops(root)
 
@@ -84,7 +73,7 @@ def pipeline(tmp_path_factory):
         return dg.materialize(
             list(defs.assets),
             selection=selection,
-            resources=resources(folder),
+            resources=sample_resources(root, DAYS, folder),
             instance=instance,
             raise_on_error=folder is None,
         )

@@ -15,12 +15,8 @@ import uvicorn
 from mlops_assets.definitions import defs
 from mlops_assets.flight_delays.feature_groups import MODEL_NAME
 from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
-from mlops_assets.orchestration.resources import (
-    FeatureStoreResource,
-    ModelRegistryResource,
-    RawSourceResource,
-)
 from mlops_assets.serving.service import build_app
+from mlops_assets_tests.pipeline import sample_resources
 
 DAYS = [1, 15]
 
@@ -31,11 +27,7 @@ def trained_store(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
     patch = pytest.MonkeyPatch()
     patch.setenv("MLOPS_ASSETS_HOME", str(root))
-    resources = {
-        "feature_store": FeatureStoreResource(root=str(root / "featurestore")),
-        "model_registry": ModelRegistryResource(root=str(root / "mlflow")),
-        "raw_source": RawSourceResource(days_of_month=DAYS),
-    }
+    resources = sample_resources(root, DAYS)
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(list(defs.assets), resources=resources, instance=instance)
     assert result.success

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from mlops_assets.orchestration.resources import (
     FeatureStoreResource,
@@ -19,3 +23,15 @@ def sample_resources(root: Path, days: list[int], folder: str | None = None) -> 
         "model_registry": ModelRegistryResource(root=str(root / "mlflow")),
         "raw_source": RawSourceResource(days_of_month=days, folder=folder),
     }
+
+
+@contextmanager
+def store_home(root: Path) -> Iterator[Path]:
+    """``root`` as the store folder (MLOPS_ASSETS_HOME) while the block runs, for fixtures
+    wider than one test (pytest's ``monkeypatch`` is per test)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("MLOPS_ASSETS_HOME", str(root))
+    try:
+        yield root
+    finally:
+        patch.undo()

@@ -94,13 +94,9 @@ def lookups(requests: list[FlightRequest]) -> Lookups:
     return Lookups(entries=entries, passed=passed, ids=ids)
 
 
-def predict(model, vectors: pd.DataFrame) -> pd.DataFrame:
-    return recipe.predict(model, vectors)
-
-
 FLIGHT_DELAYS = ServingRecipe(
     request_model=FlightRequest,
     id_name="flight_id",
     lookups=lookups,
-    predict=predict,
+    predict=recipe.predict,
 )

@@ -8,7 +8,7 @@ from mlops_assets import featurestore
 from mlops_assets.definitions import defs
 from mlops_assets.flight_delays import feature_groups as fgs
 from mlops_assets.registry import MlflowModelRegistry
-from mlops_assets_tests.pipeline import sample_resources
+from mlops_assets_tests.pipeline import sample_resources, store_home
 
 DAYS = [1, 2]
 
@@ -17,14 +17,11 @@ DAYS = [1, 2]
 def runs(tmp_path_factory):
     """Two runs of every asset on the same store and Dagster instance."""
     root = tmp_path_factory.mktemp("store")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("MLOPS_ASSETS_HOME", str(root))
     resources = sample_resources(root, DAYS)
     assets = list(defs.assets)
-    with dg.DagsterInstance.ephemeral() as instance:
+    with store_home(root), dg.DagsterInstance.ephemeral() as instance:
         results = [dg.materialize(assets, resources=resources, instance=instance) for _ in range(2)]
-    yield root, results
-    patch.undo()
+        yield root, results
 
 
 def sample(table):

@@ -17,7 +17,7 @@ from mlops_assets.orchestration.validation_checks import (
     RAW_CHECK_NAME,
     insert_validated,
 )
-from mlops_assets_tests.pipeline import sample_resources
+from mlops_assets_tests.pipeline import sample_resources, store_home
 
 DAYS = [1]
 FEATURE_GROUP_ASSETS = [
@@ -63,8 +63,6 @@ def pipeline(tmp_path_factory):
     """A clean run of the feature pipeline and feature view, then a run on a drop whose
     flights have impossible distances."""
     root = tmp_path_factory.mktemp("store")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("MLOPS_ASSETS_HOME", str(root))
 
     selection = [*RAW_ASSETS, *FEATURE_GROUP_ASSETS, "flight_delay_feature_view"]
     far, broken = corrupted_drops(root)
@@ -78,7 +76,7 @@ def pipeline(tmp_path_factory):
             raise_on_error=folder is None,
         )
 
-    with dg.DagsterInstance.ephemeral() as instance:
+    with store_home(root), dg.DagsterInstance.ephemeral() as instance:
         clean = run(instance)
         rejected = run(instance, far)
         landed = {s: (root / "raw" / f"{s}.parquet").read_bytes() for s in ("flights", "planes")}
@@ -91,7 +89,6 @@ def pipeline(tmp_path_factory):
             unlanded=unlanded,
             landed=landed,
         )
-    patch.undo()
 
 
 def evaluation(result, asset):

@@ -16,7 +16,7 @@ from mlops_assets.definitions import defs
 from mlops_assets.flight_delays.feature_groups import MODEL_NAME
 from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
 from mlops_assets.serving.service import build_app
-from mlops_assets_tests.pipeline import sample_resources
+from mlops_assets_tests.pipeline import sample_resources, store_home
 
 DAYS = [1, 15]
 
@@ -25,14 +25,11 @@ DAYS = [1, 15]
 def trained_store(tmp_path_factory):
     """A store folder after the whole graph ran on two days of every month."""
     root = tmp_path_factory.mktemp("served")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("MLOPS_ASSETS_HOME", str(root))
     resources = sample_resources(root, DAYS)
-    with dg.DagsterInstance.ephemeral() as instance:
+    with store_home(root), dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(list(defs.assets), resources=resources, instance=instance)
-    assert result.success
-    yield root
-    patch.undo()
+        assert result.success
+        yield root
 
 
 def free_port() -> int:

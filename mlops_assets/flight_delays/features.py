@@ -110,21 +110,26 @@ def late_arrival(arr_delay: pd.Series) -> pd.Series:
     return arr_delay.astype("Float64").ge(LATE_ARRIVAL_MINUTES).rename("is_late")
 
 
-def calendar_features(scheduled_departure: pd.Series) -> pd.DataFrame:
-    """Local hour, weekday (0 = Monday) and month of scheduled departures.
+def departure_calendar(departure):
+    """Local hour, weekday (0 = Monday) and month of scheduled departures: the on-demand
+    features of a flight.
 
-    Naive timestamps are read as UTC, as the feature store reads them. The online service
-    computes these from the request, so they must not depend on anything else.
+    ``departure`` is a tz-aware ``pd.Timestamp`` (one flight, as the online service has it) or
+    a ``pd.DatetimeIndex`` (a batch): both have the same ``tz_convert`` and calendar fields,
+    so this one definition computes the features in the pipeline and in the service. Depends
+    on nothing but the departure, since a request carries nothing else.
     """
-    local = pd.to_datetime(scheduled_departure, utc=True).dt.tz_convert(LOCAL_TIMEZONE)
-    return pd.DataFrame(
-        {
-            "dep_hour": local.dt.hour.astype("int64"),
-            "day_of_week": local.dt.dayofweek.astype("int64"),
-            "month": local.dt.month.astype("int64"),
-        },
-        index=scheduled_departure.index,
-    )
+    local = departure.tz_convert(LOCAL_TIMEZONE)
+    return {"dep_hour": local.hour, "day_of_week": local.dayofweek, "month": local.month}
+
+
+def calendar_features(scheduled_departure: pd.Series) -> pd.DataFrame:
+    """:func:`departure_calendar` of a column of departures, as int64 columns on its index.
+
+    Naive timestamps are read as UTC, as the feature store reads them.
+    """
+    utc = pd.DatetimeIndex(pd.to_datetime(scheduled_departure, utc=True))
+    return pd.DataFrame(departure_calendar(utc), index=scheduled_departure.index).astype("int64")
 
 
 def weather_features(raw_weather: pd.DataFrame) -> pd.DataFrame:

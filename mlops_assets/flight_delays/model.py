@@ -84,14 +84,21 @@ def evaluate(
 
 def predict(model: HistGradientBoostingClassifier, X: pd.DataFrame) -> pd.DataFrame:
     """Delay probability and the late/not-late call for each row of X, on X's index."""
-    probability = _delay_probability(model, X)
-    return pd.DataFrame(
-        {
-            "delay_probability": probability.astype("float64"),
-            "predicted_late": probability >= DECISION_THRESHOLD,
-        },
-        index=X.index,
-    )
+    return pd.DataFrame(_calls(_delay_probability(model, X)), index=X.index)
+
+
+def predict_matrix(model, X: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`predict` for the online path: X as floats (NaN for missing) in the order of
+    ``model.feature_names_in_``, the predictions as arrays by name; no frames, which would
+    cost more than the trees for a few rows."""
+    return _calls(model.predict_proba(X)[:, 1])
+
+
+def _calls(probability: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        "delay_probability": probability.astype("float64"),
+        "predicted_late": probability >= DECISION_THRESHOLD,
+    }
 
 
 def _delay_probability(model: HistGradientBoostingClassifier, X: pd.DataFrame) -> np.ndarray:

@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mlops_assets.flight_delays import model as recipe
-from mlops_assets.flight_delays.features import LOCAL_TIMEZONE, calendar_features
+from mlops_assets.flight_delays.features import LOCAL_TIMEZONE, departure_calendar
 from mlops_assets.serving.recipe import Lookups, ServingRecipe
 
 Origin = Literal["EWR", "JFK", "LGA"]
@@ -27,7 +27,8 @@ EARLIEST, LATEST = datetime(1700, 1, 1, tzinfo=UTC), datetime(2250, 1, 1, tzinfo
 
 
 class FlightRequest(BaseModel):
-    """A scheduled flight to predict. A departure without a time zone is read as UTC."""
+    """A scheduled flight to predict. A departure without a time zone is read as UTC; the
+    validated request holds it in UTC."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -48,37 +49,32 @@ class FlightRequest(BaseModel):
                 f"must be from {EARLIEST:%Y-%m-%d} to before {LATEST:%Y-%m-%d}, the times the "
                 "feature store holds"
             )
-        return moment
+        return utc
 
 
 def request_features(requests: list[FlightRequest]) -> list[dict]:
     """The ``flights`` feature group's features of each request (on-demand features).
 
-    The calendar features come from :func:`calendar_features`, the function the feature
-    pipeline computes them with. Plain dicts, not a frame: a request is one or a few rows,
-    where pandas' own overhead would be most of the time.
+    The calendar features come from :func:`departure_calendar`, the definition the feature
+    pipeline computes them with, here on one timestamp at a time: a request is one or a few
+    flights, where building frames would be most of the time.
     """
-    departure = pd.Series(pd.to_datetime([r.scheduled_departure for r in requests], utc=True))
-    calendar = calendar_features(departure)
-    columns = {name: calendar[name].tolist() for name in calendar.columns}
     return [
         {
             "carrier": r.carrier,
             "origin": r.origin,
             "dest": r.dest,
             "distance": r.distance,
-            **{name: values[i] for name, values in columns.items()},
+            **departure_calendar(pd.Timestamp(r.scheduled_departure)),
         }
-        for i, r in enumerate(requests)
+        for r in requests
     ]
 
 
 def flight_id(request: FlightRequest) -> str:
     """The id :func:`features.flight_ids` gives the same flight in the feature store:
     local date, carrier, number, origin and local HHMM (``20131201_UA_1545_EWR_0515``)."""
-    moment = request.scheduled_departure
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    local = utc.astimezone(NEW_YORK)
+    local = request.scheduled_departure.astimezone(NEW_YORK)
     return f"{local:%Y%m%d}_{request.carrier}_{request.flight}_{request.origin}_{local:%H%M}"
 
 
@@ -98,5 +94,5 @@ FLIGHT_DELAYS = ServingRecipe(
     request_model=FlightRequest,
     id_name="flight_id",
     lookups=lookups,
-    predict=recipe.predict,
+    predict=recipe.predict_matrix,
 )

@@ -65,7 +65,7 @@ def create_app(
             "model_version": version.version,
             "feature_view": f"{version.feature_view_name} v{version.feature_view_version}",
             "training_dataset_version": version.training_dataset_version,
-            "runtime": getattr(online_model.current.model, "runtime", "original model"),
+            "runtime": online_model.current.model.runtime,
             "predictions_logged": log.written if log else None,
             "log_write_failures": log.failed_writes if log else None,
         }

@@ -57,11 +57,30 @@ class CompiledModel:
         logger.info("compiled model agrees with the original to %.1e", worst)
 
 
-def compiled_or_original(model: Any, rows: pd.DataFrame) -> Any:
+class OriginalModel:
+    """A model that cannot be compiled, behind the compiled model's interface: rows as an
+    array in ``feature_names_in_`` order, handed to the model as a frame with those names
+    (which scikit-learn checks)."""
+
+    runtime = "original model"
+
+    def __init__(self, model: Any):
+        self.model = model
+        names = getattr(model, "feature_names_in_", None)
+        self.feature_names_in_ = None if names is None else np.asarray(names, dtype=object)
+        self.classes_ = getattr(model, "classes_", None)
+
+    def predict_proba(self, X) -> np.ndarray:
+        if self.feature_names_in_ is not None and not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(X, columns=self.feature_names_in_)
+        return self.model.predict_proba(X)
+
+
+def compiled_or_original(model: Any, rows: pd.DataFrame) -> CompiledModel | OriginalModel:
     """The model compiled for serving, or the model itself where it cannot be compiled (said
     in the log, and in the service's /health as its runtime)."""
     try:
         return CompiledModel(model, rows)
     except Exception as error:  # skl2onnx raises many types for unsupported estimators
         logger.warning("serving %s uncompiled: %s", type(model).__name__, error)
-        return model
+        return OriginalModel(model)

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -25,8 +26,10 @@ class Loaded:
     """One model version, ready to predict: the model and its feature view's server."""
 
     version: ModelVersion
-    model: Any
+    model: Any  # predict_proba on arrays: compiled, or the original behind that interface
     view: Any  # the feature view, with serving initialised for the model's training dataset
+    columns: list[str]  # the feature vector's names, in order: the training split's
+    order: list[int] | None  # where each of the model's features is in a vector, if moved
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,11 @@ class OnlineModel:
             version.feature_view_name, version.feature_view_version
         )
         view.init_serving(version.training_dataset_version)
-        model = compiled_or_original(
-            self._registry.load_model(version), self._check_rows(view, version)
-        )
+        check_rows = self._check_rows(view, version)
+        model = compiled_or_original(self._registry.load_model(version), check_rows)
+        # A training split's columns are the feature vector's, in order, on both backends.
+        columns = list(check_rows.columns)
+        order = _feature_order(model, columns, version)
         logger.info(
             "serving %s v%d with %s v%d, training dataset v%d",
             version.name,
@@ -101,7 +106,7 @@ class OnlineModel:
             view.version,
             version.training_dataset_version,
         )
-        return Loaded(version, model, view)
+        return Loaded(version, model, view, columns, order)
 
     @staticmethod
     def _check_rows(view, version: ModelVersion) -> pd.DataFrame:
@@ -120,16 +125,38 @@ class OnlineModel:
             return previous, self.current.version.version
 
     def predict(self, requests: list[BaseModel]) -> Predictions:
+        """Predictions for requests, in order. Lists and one array, no frames: for the few
+        rows of a request, building frames would take longer than everything else."""
         loaded = self.current  # one version for the whole request, whatever reload() does
         lookups = self.recipe.lookups(requests)
-        vectors = loaded.view.get_feature_vectors(
-            lookups.entries, lookups.passed, return_type="pandas", allow_missing=True
+        rows = loaded.view.get_feature_vectors(
+            lookups.entries, lookups.passed, return_type="list", allow_missing=True
         )
-        outputs = self.recipe.predict(loaded.model, vectors)
-        return Predictions(loaded, lookups.ids, requests, _records(vectors), _records(outputs))
+        X = np.array(rows, dtype="float64")  # nulls become NaN, the model's missing value
+        if loaded.order is not None:
+            X = X[:, loaded.order]
+        outputs = self.recipe.predict(loaded.model, X)
+        vectors = [dict(zip(loaded.columns, row, strict=True)) for row in rows]
+        return Predictions(loaded, lookups.ids, requests, vectors, _records(outputs))
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of ``frame`` as dicts of plain Python values (NumPy scalars unwrapped)."""
-    columns = {name: frame[name].tolist() for name in frame.columns}
-    return [{name: values[i] for name, values in columns.items()} for i in range(len(frame))]
+def _feature_order(model, columns: list[str], version: ModelVersion) -> list[int] | None:
+    """Where the model's features are in the view's vectors; None if in the same order."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None or list(names) == columns:
+        return None
+    missing = [name for name in names if name not in columns]
+    if missing:
+        raise ValueError(
+            f"{version.name} v{version.version} needs features {missing} that feature view "
+            f"{version.feature_view_name} v{version.feature_view_version} does not serve; its "
+            f"vectors hold {columns}"
+        )
+    return [columns.index(name) for name in names]
+
+
+def _records(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Columns of values as one dict of plain Python values per row."""
+    names = list(columns)
+    rows = zip(*(columns[name].tolist() for name in names), strict=True)
+    return [dict(zip(names, row, strict=True)) for row in rows]

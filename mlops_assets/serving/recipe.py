@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
+import numpy as np
 from pydantic import BaseModel
 
 
@@ -25,4 +25,6 @@ class ServingRecipe:
     request_model: type[BaseModel]
     id_name: str
     lookups: Callable[[list[BaseModel]], Lookups]
-    predict: Callable[[Any, pd.DataFrame], pd.DataFrame]  # (model, vectors) -> predictions
+    # (model, X) -> predictions by name, one value per row; X holds the feature vectors as
+    # float64 (NaN for missing) in the order of the model's feature_names_in_.
+    predict: Callable[[Any, np.ndarray], dict[str, np.ndarray]]

@@ -139,6 +139,36 @@ def test_calendar_features_read_naive_timestamps_as_utc():
     assert calendar_features(naive)["dep_hour"].tolist() == [12]
 
 
+@pytest.mark.parametrize(
+    ("departure", "hour"),
+    [
+        ("2013-03-10 06:30", 1),  # 01:30 EST, the last hour before clocks go forward
+        ("2013-03-10 07:30", 3),  # 03:30 EDT: 02:xx does not exist that night
+        ("2013-11-03 05:30", 1),  # 01:30 EDT
+        ("2013-11-03 06:30", 1),  # 01:30 EST, the repeated hour
+        ("2013-11-03 07:30", 2),
+    ],
+)
+def test_calendar_features_follow_new_york_daylight_saving(departure, hour):
+    assert calendar_features(pd.Series([utc(departure)]))["dep_hour"].tolist() == [hour]
+
+
+def test_one_departure_gets_the_calendar_a_batch_gives_it():
+    """The service computes one flight's calendar from a Timestamp, the pipeline a column's
+    from an index: both ways agree for every half hour of both daylight-saving days."""
+    departures = pd.Series(
+        pd.date_range("2013-03-09 12:00", periods=96, freq="30min", tz=UTC).append(
+            pd.date_range("2013-11-02 12:00", periods=96, freq="30min", tz=UTC)
+        )
+    )
+    batch = calendar_features(departures)
+
+    one_by_one = pd.DataFrame([features.departure_calendar(d) for d in departures])
+
+    pd.testing.assert_frame_equal(one_by_one.astype("int64"), batch)
+    assert set(batch["dep_hour"]) == set(range(24))
+
+
 def raw_weather(rows: list[dict]) -> pd.DataFrame:
     defaults = dict.fromkeys(features.WEATHER_COLUMNS, 1.0)
     return pd.DataFrame([{"origin": "EWR", **defaults, **row} for row in rows])

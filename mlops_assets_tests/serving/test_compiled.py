@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from mlops_assets.serving.compiled import CompiledModel, compiled_or_original
+from mlops_assets.serving.compiled import CompiledModel, OriginalModel, compiled_or_original
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,12 @@ class Handmade:
 def test_a_model_that_cannot_be_compiled_is_served_as_it_is(data):
     X, _ = data
     model = Handmade()
-    assert compiled_or_original(model, X.head(50)) is model
+    served = compiled_or_original(model, X.head(50))
+    assert isinstance(served, OriginalModel) and served.model is model
+    assert served.runtime == "original model"
+    np.testing.assert_allclose(
+        served.predict_proba(X[["f0"]].to_numpy()), model.predict_proba(X[["f0"]])
+    )
 
 
 def test_a_compiled_model_that_disagrees_is_refused(data, monkeypatch):
@@ -52,4 +57,8 @@ def test_a_compiled_model_that_disagrees_is_refused(data, monkeypatch):
     model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
     original = CompiledModel.predict_proba
     monkeypatch.setattr(CompiledModel, "predict_proba", lambda self, X: original(self, X) + 1e-3)
-    assert compiled_or_original(model, X.head(100)) is model
+    served = compiled_or_original(model, X.head(100))
+    assert isinstance(served, OriginalModel) and served.model is model
+    # The array path hands scikit-learn a frame with the names it was fitted with.
+    rows = X.tail(200)
+    np.testing.assert_array_equal(served.predict_proba(rows.to_numpy()), model.predict_proba(rows))

@@ -93,3 +93,15 @@ def test_request_ids_are_the_feature_store_ids_of_the_same_flights():
     raw = raw[raw["month"].isin([3, 11]) & raw["day"].isin([2, 3, 9, 10, 11])]
     requests = requests_for(raw.reset_index(drop=True))
     assert [flight_id(r) for r in requests] == features.flight_ids(raw).tolist()
+
+
+def test_a_training_split_has_the_feature_vector_columns_in_order(view):
+    """The service names the values of a list vector by the training split's columns."""
+    fv, raw = view
+    _, x_test, _, _ = fv.get_train_test_split(1)
+    lookups = FLIGHT_DELAYS.lookups(requests_for(raw.tail(3)))
+    online = fv.get_feature_vectors(
+        lookups.entries, lookups.passed, return_type="pandas", allow_missing=True
+    )
+    assert list(x_test.columns) == list(online.columns)
+    assert len(online.columns) > 20

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,8 @@ from mlops_assets.serving.prediction_log import PredictionLog
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+INLINE_BATCH = 64  # requests predicted on the event loop; more go to a thread
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the interpreter before another runs
 
 
 def create_app(
@@ -40,9 +43,14 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         poller = asyncio.create_task(_poll(online_model, reload_every)) if reload_every else None
+        switch_interval = sys.getswitchinterval()
+        # The log writer and the thread pool share the interpreter with the event loop: at
+        # the default 5 ms a busy writer thread holds a request that long before it yields.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         batches.start()
         yield
         batches.stop()
+        sys.setswitchinterval(switch_interval)
         if poller is not None:
             poller.cancel()
         if log is not None:
@@ -130,7 +138,7 @@ class Coalescer:
             requests = [r for batch, _ in waiting for r in batch]
             logger.debug("predicting %d requests together", len(waiting))
             try:
-                predictions = await asyncio.to_thread(self._online_model.predict, requests)
+                predictions = await self._predict(requests)
             except Exception as error:  # every waiting request gets the error (a 500)
                 for _, answer in waiting:
                     if not answer.done():  # a client that went away leaves a cancelled one
@@ -143,6 +151,11 @@ class Coalescer:
                 if not answer.done():
                     answer.set_result(predictions.part(start, start + len(batch)))
                 start += len(batch)
+
+    async def _predict(self, requests: list) -> Predictions:
+        if len(requests) <= INLINE_BATCH:
+            return self._online_model.predict(requests)
+        return await asyncio.to_thread(self._online_model.predict, requests)
 
 
 class BadRequest(ValueError):

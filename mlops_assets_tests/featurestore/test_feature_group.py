@@ -350,6 +350,41 @@ def test_a_composite_primary_key_identifies_rows(store):
     assert rows(fg.read(online=True), by=["origin", "dest"]) == expected
 
 
+def test_the_insert_operation_appends_offline_without_looking_keys_up(store):
+    fg = weather_group(store)
+    fg.insert(weather(["JFK", "LGA"], ["2013-01-01 05:00", "2013-01-01 05:00"], [1, 2]))
+
+    fg.insert(
+        weather(["JFK", "EWR"], ["2013-01-01 05:00", "2013-01-01 05:00"], [10, 3]),
+        operation="insert",
+    )
+
+    # Hudi's insert: the repeated key is stored twice offline; online, the key is upserted.
+    assert rows(fg.read(), by=["airport", "time", "temp"]) == [
+        row("EWR", "2013-01-01 05:00", 3),
+        row("JFK", "2013-01-01 05:00", 1),
+        row("JFK", "2013-01-01 05:00", 10),
+        row("LGA", "2013-01-01 05:00", 2),
+    ]
+    assert online_rows(fg) == [
+        row("EWR", "2013-01-01 05:00", 3),
+        row("JFK", "2013-01-01 05:00", 10),
+        row("LGA", "2013-01-01 05:00", 2),
+    ]
+    latest = fg.commit_details(limit=1)
+    assert [(c["rowsInserted"], c["rowsUpdated"]) for c in latest.values()] == [(2, 0)]
+
+
+def test_an_unknown_insert_operation_is_refused_before_anything_is_written(store):
+    fg = weather_group(store)
+    fg.insert(weather(["JFK"], ["2013-01-01 05:00"], [1]))
+
+    with pytest.raises(SchemaError, match="'bulk_insert' is not 'upsert'"):
+        fg.insert(weather(["LGA"], ["2013-01-01 05:00"], [2]), operation="bulk_insert")
+
+    assert offline_rows(fg) == [row("JFK", "2013-01-01 05:00", 1)]
+
+
 # -- commits and time travel -----------------------------------------------------------------
 
 

@@ -225,10 +225,10 @@ def test_a_column_name_that_is_not_an_identifier_changes_nothing(store, weather)
 def test_a_failing_offline_commit_leaves_the_online_table_unchanged(store, weather, monkeypatch):
     before = snapshot(store)
 
-    def failing_upsert(*args, **kwargs):
+    def failing_write(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(OfflineTable, "upsert", failing_upsert)
+    monkeypatch.setattr(OfflineTable, "write", failing_write)
     with pytest.raises(OSError, match="disk full"):
         weather.insert(good_frame())
 
@@ -278,10 +278,10 @@ def test_a_failed_first_insert_does_not_fix_the_schema(store, bad, error, fragme
 def test_a_failed_first_write_does_not_fix_the_schema(store, monkeypatch):
     fg = new_weather_group(store)
 
-    def failing_upsert(*args, **kwargs):
+    def failing_write(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(OfflineTable, "upsert", failing_upsert)
+    monkeypatch.setattr(OfflineTable, "write", failing_write)
     with pytest.raises(OSError, match="disk full"):
         fg.insert(good_frame())
 

@@ -158,7 +158,9 @@ def test_every_prediction_is_logged_with_its_request_and_vector(service, trained
     assert sorted(rows["flight_id"]) == [f"20131201_UA_{n}_EWR_0515" for n in range(7000, 7005)]
     assert set(rows["model_version"]) == {1}
     assert rows["request"].str.contains('"tailnum":"N14228"').all()
-    assert rows["feature_vector"].str.contains('"dep_hour": 5').all()
+    vectors = rows["feature_vector"].map(json.loads)
+    # 10:15 UTC on 2013-12-01 is 05:15 on a Sunday in New York
+    assert all(v["dep_hour"] == 5 and v["day_of_week"] == 6 for v in vectors)
     assert rows["delay_probability"].between(0, 1).all()
 
 

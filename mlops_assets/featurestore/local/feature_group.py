@@ -116,6 +116,10 @@ class FeatureGroup:
     ) -> tuple[None, ValidationReport | None]:
         """Upsert ``features``, validated first; returns ``(job, report)`` like Hopsworks.
 
+        ``operation="insert"`` appends to the offline table without looking keys up (as
+        Hopsworks' Hudi insert does): for rows known to be new, such as a log with fresh
+        ids; a key already stored is then stored twice. The online store always upserts.
+
         With an expectation suite attached, the batch (every row, as given) is validated
         before anything is written and the report is stored. Under STRICT a failing batch
         raises DataValidationError and nothing is written; under ALWAYS it is written. The
@@ -150,7 +154,8 @@ class FeatureGroup:
             fixed = infer_features(table, self.primary_key, self.event_time, self.partition_key)
             table = cast_to_schema(table, fixed, self.label)
         table = keep_last_per_key(frame, table, self._upsert_keys)
-        self._write(table, fixed, overwrite, storage, report if options["save_report"] else None)
+        report = report if options["save_report"] else None
+        self._write(table, fixed, operation, overwrite, storage, report)
         return None, report
 
     @property
@@ -215,8 +220,8 @@ class FeatureGroup:
             )
         if operation not in ("insert", "upsert"):
             raise SchemaError(
-                f"{self.label}: operation {operation!r} is not 'insert' or "
-                "'upsert' (both upsert on primary key + event time)"
+                f"{self.label}: operation {operation!r} is not 'upsert' (merge on primary "
+                "key + event time) or 'insert' (append rows known to be new)"
             )
         if storage not in STORAGES:
             raise SchemaError(f"{self.label}: storage {storage!r} is not one of {STORAGES}")
@@ -232,6 +237,7 @@ class FeatureGroup:
         self,
         table,
         fixed: list[Feature],
+        operation: str,
         overwrite: bool,
         storage: str | None,
         report: ValidationReport | None,
@@ -260,11 +266,11 @@ class FeatureGroup:
                     connection.execute(f'DELETE FROM "{online.table_name}"')
                 online.upsert(table, connection)
             if storage != "online":
-                commit = self._offline.upsert(
+                commit = self._offline.write(
                     table,
                     self._upsert_keys,
                     self.partition_key,
-                    "overwrite" if overwrite else "upsert",
+                    "overwrite" if overwrite else operation,
                     overwrite=overwrite,
                 )
                 logger.info(

@@ -30,7 +30,7 @@ class OfflineTable:
     def exists(self) -> bool:
         return DeltaTable.is_deltatable(str(self.path))
 
-    def upsert(
+    def write(
         self,
         table: pa.Table,
         keys: list[str],
@@ -38,9 +38,12 @@ class OfflineTable:
         operation: str,
         overwrite: bool = False,
     ) -> int:
-        """Merge ``table`` on ``keys`` (update matches, insert the rest); return the commit id.
+        """Write ``table`` as one commit and return its id.
 
-        With ``overwrite`` the table's rows are replaced by ``table`` in one commit.
+        ``upsert`` merges on ``keys`` (updates matches, inserts the rest); ``insert`` appends
+        without looking keys up, as Hudi's insert does: cheap, and a key already stored is
+        stored twice, so it is for rows known to be new. With ``overwrite`` the table's rows
+        are replaced by ``table``.
         """
         properties = CommitProperties(custom_metadata={"mlops_assets.operation": operation})
         if overwrite or not self.exists():
@@ -51,11 +54,14 @@ class OfflineTable:
                 partition_by=partition_by or None,
                 commit_properties=properties,
             )
+            return self.version()
+        delta = DeltaTable(str(self.path))
+        if operation == "insert":
+            write_deltalake(delta, table, mode="append", commit_properties=properties)
         else:
             predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
             (
-                DeltaTable(str(self.path))
-                .merge(
+                delta.merge(
                     table,
                     predicate=predicate,
                     source_alias="s",
@@ -66,7 +72,7 @@ class OfflineTable:
                 .when_not_matched_insert_all()
                 .execute()
             )
-        return self.version()
+        return delta.version()  # the handle has moved to the commit just made
 
     def version(self) -> int:
         return self._table().version()

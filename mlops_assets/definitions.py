@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from mlops_assets.orchestration import sensors
 from mlops_assets.orchestration.assets import (
     feature_pipeline,
     inference_pipeline,
@@ -19,8 +20,9 @@ from mlops_assets.orchestration.resources import (
 
 feature_pipeline_job = dg.define_asset_job(
     "feature_pipeline_job",
-    selection=dg.AssetSelection.groups(feature_pipeline.GROUP),
-    description="Land the raw sources and refresh every feature group.",
+    selection=dg.AssetSelection.assets(*feature_pipeline.DAILY_ASSETS),
+    description="One day (or a range of days) of the daily sources: raw tables and the "
+    "feature groups computed from them.",
 )
 training_pipeline_job = dg.define_asset_job(
     "training_pipeline_job",
@@ -54,9 +56,15 @@ def feature_store_resource() -> FeatureStoreResource:
 defs = dg.Definitions(
     assets=[*feature_pipeline.ASSETS, *training_pipeline.ASSETS, *inference_pipeline.ASSETS],
     jobs=[feature_pipeline_job, training_pipeline_job, inference_pipeline_job, main_job],
+    sensors=[
+        sensors.landing_zone_sensor(feature_pipeline_job),
+        sensors.new_labels_sensor(training_pipeline_job),
+    ],
+    schedules=[sensors.retraining_schedule(training_pipeline_job)],
     resources={
         "feature_store": feature_store_resource(),
         "model_registry": ModelRegistryResource(),
-        "raw_source": RawSourceResource(),
+        # Runs launched here read the landing zone; `cli run` reads the archive instead.
+        "raw_source": RawSourceResource(landing_zone=True),
     },
 )

@@ -14,6 +14,11 @@ def store_root() -> Path:
     return Path(os.environ.get(STORE_ENV) or Path.cwd() / DEFAULT_STORE).resolve()
 
 
-def raw_path(source: str) -> Path:
-    """Where the raw copy of one source lands."""
-    return store_root() / "raw" / f"{source}.parquet"
+def landing_root() -> Path:
+    """The landing zone upstream systems (or ``cli replay``) drop daily files into."""
+    return store_root() / "landing"
+
+
+def raw_root() -> Path:
+    """The raw tables: the checked copy of each source the feature pipeline reads."""
+    return store_root() / "raw"

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
+from mlops_assets.orchestration.partitions import all_days_tags
 from mlops_assets.orchestration.resources import (
     FeatureStoreResource,
     ModelRegistryResource,
@@ -35,3 +37,8 @@ def store_home(root: Path) -> Iterator[Path]:
         yield root
     finally:
         patch.undo()
+
+
+def materialize_year(assets, **kwargs) -> dg.ExecuteInProcessResult:
+    """``dg.materialize`` over every day of the year in one run (the daily assets' range)."""
+    return dg.materialize(assets, tags={**all_days_tags(), **kwargs.pop("tags", {})}, **kwargs)

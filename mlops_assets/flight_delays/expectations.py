@@ -6,6 +6,7 @@ data, which passes every suite as a whole year and day by day:
 
 - flights per batch: mean distance 976-1129 miles on any single day (1040 over the year),
   share of late arrivals 4%-79% on any day (25% over the year);
+- departures: delays -43 to 1,301 minutes, at most 57% of a day's flights cancelled (9 February);
 - weather: temperatures 10.9-100.0 F, pressure 983.8-1042.1 hPa, visibility 0-10 miles;
 - airport traffic: at most 282 departures in 12 hours at one airport;
 - planes: built 1956-2013, 2-450 seats.
@@ -66,6 +67,23 @@ def flights_suite() -> gx.ExpectationSuite:
             e.ExpectColumnValuesToBeBetween(column="month", min_value=1, max_value=12),
             e.ExpectColumnValuesToBeInSet(column="is_late", value_set=[True, False]),
             e.ExpectColumnMeanToBeBetween(column="is_late", min_value=0.02, max_value=0.9),
+        ],
+    )
+
+
+def departures_suite() -> gx.ExpectationSuite:
+    import great_expectations as gx
+
+    e = gx.expectations
+    return gx.ExpectationSuite(
+        name="departures",
+        expectations=[
+            *_keys(e, ["flight_id"], "scheduled_departure"),
+            e.ExpectColumnValuesToBeInSet(column="origin", value_set=ORIGINS),
+            # Cancelled flights never leave (null); no other flight leaves more than an hour
+            # early or two days late.
+            e.ExpectColumnValuesToBeBetween(column="dep_delay", min_value=-60, max_value=2880),
+            e.ExpectColumnValuesToNotBeNull(column="dep_delay", mostly=0.3),
         ],
     )
 

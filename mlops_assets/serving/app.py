@@ -29,6 +29,7 @@ from mlops_assets.serving.prediction_log import PredictionLog
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+MAX_BODY_BYTES = 1 << 20  # a full batch is about 200 kB
 INLINE_BATCH = 64  # requests predicted on the event loop; more go to a thread
 SWITCH_INTERVAL = 0.001  # seconds a thread holds the interpreter before another runs
 
@@ -85,8 +86,16 @@ def create_app(
 
     @app.post("/predict")
     async def predict(request: Request) -> JSONResponse:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:  # refused before it is read
+            return _error(413, [{"loc": ["body"], "msg": f"larger than {MAX_BODY_BYTES} bytes"}])
         try:
-            body = json.loads(await request.body())
+            raw = await request.body()
+            if len(raw) > MAX_BODY_BYTES:  # a chunked body declares no length
+                return _error(
+                    413, [{"loc": ["body"], "msg": f"larger than {MAX_BODY_BYTES} bytes"}]
+                )
+            body = json.loads(raw)
         except (ValueError, RecursionError) as error:  # bad JSON, bad UTF-8, absurd nesting
             return _error(400, [{"loc": ["body"], "msg": f"not JSON: {error}"}])
         try:
@@ -203,6 +212,8 @@ def _validated(request_model, values: list, at: list) -> list:
                 {"loc": [*where, *e["loc"]], "msg": e["msg"]}
                 for e in error.errors(include_url=False)
             ]
+        except ArithmeticError as error:  # pydantic passes these through: still the body's fault
+            details.append({"loc": [*at, i] if at else ["body"], "msg": f"cannot be read: {error}"})
     if details:
         raise BadRequest(details)
     return requests

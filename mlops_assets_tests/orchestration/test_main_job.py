@@ -8,7 +8,7 @@ from mlops_assets import featurestore
 from mlops_assets.definitions import defs
 from mlops_assets.flight_delays import feature_groups as fgs
 from mlops_assets.registry import MlflowModelRegistry
-from mlops_assets_tests.pipeline import sample_resources, store_home
+from mlops_assets_tests.pipeline import materialize_year, sample_resources, store_home
 
 DAYS = [1, 2]
 
@@ -20,7 +20,9 @@ def runs(tmp_path_factory):
     resources = sample_resources(root, DAYS)
     assets = list(defs.assets)
     with store_home(root), dg.DagsterInstance.ephemeral() as instance:
-        results = [dg.materialize(assets, resources=resources, instance=instance) for _ in range(2)]
+        results = [
+            materialize_year(assets, resources=resources, instance=instance) for _ in range(2)
+        ]
         yield root, results
 
 

@@ -16,7 +16,7 @@ from mlops_assets.definitions import defs
 from mlops_assets.flight_delays.feature_groups import MODEL_NAME
 from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
 from mlops_assets.serving.service import build_app
-from mlops_assets_tests.pipeline import sample_resources, store_home
+from mlops_assets_tests.pipeline import materialize_year, sample_resources, store_home
 
 DAYS = [1, 15]
 
@@ -27,7 +27,7 @@ def trained_store(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
     resources = sample_resources(root, DAYS)
     with store_home(root), dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize(list(defs.assets), resources=resources, instance=instance)
+        result = materialize_year(list(defs.assets), resources=resources, instance=instance)
         assert result.success
         yield root
 

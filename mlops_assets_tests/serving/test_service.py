@@ -81,6 +81,19 @@ def test_a_batch_answers_in_request_order_as_single_requests_do(service):
         (flight(scheduled_departure="tomorrow"), 422, ["scheduled_departure"], "datetime"),
         (flight(carrier="united"), 422, ["carrier"], "pattern"),
         (flight(scheduled_departure="9999-01-01T00:00:00Z"), 422, ["scheduled_departure"], "2250"),
+        # Offsets that push the first or last datetime out of range (an OverflowError inside)
+        (
+            flight(scheduled_departure="0001-01-01T00:00:00+01:00"),
+            422,
+            ["scheduled_departure"],
+            "1700",
+        ),
+        (
+            flight(scheduled_departure="9999-12-31T23:59:59-01:00"),
+            422,
+            ["scheduled_departure"],
+            "1700",
+        ),
         (flight(gate="B12"), 422, ["gate"], "Extra inputs are not permitted"),
         ({"carrier": "UA"}, 422, ["flight"], "Field required"),
         ([FLIGHT], 422, ["body"], "expected a JSON object"),
@@ -111,6 +124,21 @@ def test_a_body_that_is_not_json_gets_a_400(service, content):
     assert response.status_code == 400
     assert response.json()["detail"][0]["msg"].startswith("not JSON")
     assert httpx.get(f"{service}/health").status_code == 200
+
+
+def test_a_body_over_the_size_limit_is_refused_before_it_is_parsed(service):
+    from mlops_assets.serving.app import MAX_BODY_BYTES
+
+    padded = json.dumps({"instances": [FLIGHT]}) + " " * MAX_BODY_BYTES
+    response = httpx.post(f"{service}/predict", content=padded)
+    assert response.status_code == 413
+    assert str(MAX_BODY_BYTES) in response.json()["detail"][0]["msg"]
+
+    def chunks():  # no Content-Length: the limit is applied to what arrives
+        yield padded.encode()
+
+    assert httpx.post(f"{service}/predict", content=chunks()).status_code == 413
+    assert httpx.post(f"{service}/predict", json=FLIGHT).status_code == 200
 
 
 def test_every_fault_of_a_batch_is_named_at_once(service):

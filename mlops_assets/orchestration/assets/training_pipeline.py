@@ -4,6 +4,7 @@ import dagster as dg
 
 from mlops_assets.flight_delays import feature_groups as fgs
 from mlops_assets.flight_delays import model as recipe
+from mlops_assets.orchestration import sensors
 from mlops_assets.orchestration.assets.feature_pipeline import FEATURE_GROUP_ASSETS
 from mlops_assets.orchestration.metadata import upstream_value
 from mlops_assets.orchestration.resources import FeatureStoreResource, ModelRegistryResource
@@ -38,7 +39,6 @@ def flight_delay_feature_view(
     group_name=GROUP,
     deps=[flight_delay_feature_view],
     kinds={"parquet"},
-    automation_condition=AFTER_VALIDATED_INPUTS,
 )
 def flight_delay_training_data(
     context: dg.AssetExecutionContext, feature_store: FeatureStoreResource
@@ -56,11 +56,14 @@ def flight_delay_training_data(
     )
     dataset = next(d for d in view.get_training_datasets() if d.version == version)
     context.log.info("training dataset v%d: %s rows", version, dataset.rows)
+    # Read just after the split: the new-labels sensor counts what arrives after this.
+    labelled = sensors.labelled_flights(feature_store.get_feature_store())
     return dg.MaterializeResult(
         metadata={
             "training_dataset_version": version,
             "rows_train": dataset.rows["train"],
             "rows_test": dataset.rows["test"],
+            sensors.LABELLED_METADATA: labelled,
             "feature_group_commits": {
                 f"{name} v{fg_version}": commit
                 for (name, fg_version), commit in dataset.feature_group_commits.items()
@@ -73,7 +76,6 @@ def flight_delay_training_data(
     group_name=GROUP,
     deps=[flight_delay_training_data],
     kinds={"scikitlearn", "mlflow"},
-    automation_condition=AFTER_VALIDATED_INPUTS,
 )
 def flight_delay_model(
     context: dg.AssetExecutionContext,

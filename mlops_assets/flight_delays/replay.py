@@ -1,0 +1,63 @@
+"""The 2013 archive replayed day by day into a landing zone, as an upstream system would
+deliver it: at the end of each New York day, that day's flights (with their outcomes, so
+each day's labels arrive with it) and its hourly weather, one file per source.
+
+Planes are reference data, not daily: they are read from the archive when needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pandas as pd
+
+from mlops_assets.flight_delays import sources
+from mlops_assets.ingest.landing import LandingZone
+
+logger = logging.getLogger(__name__)
+
+DAILY_SOURCES = ["flights", "weather"]
+FIRST_DAY = dt.date(2013, 1, 1)
+LAST_DAY = dt.date(2013, 12, 31)
+
+
+def local_days(raw: pd.DataFrame) -> pd.Series:
+    """The local date (YYYY-MM-DD) of each raw row, from its year, month and day; NaN where
+    they make no date (the raw schema check reports those rows)."""
+    dates = pd.to_datetime(raw[["year", "month", "day"]], errors="coerce")
+    return dates.dt.strftime("%Y-%m-%d")
+
+
+def next_days(zone: LandingZone, count: int, start: dt.date | None = None) -> list[dt.date]:
+    """``count`` days from ``start``, else from the day after the last one landed."""
+    if count < 1:
+        raise ValueError(f"replay needs at least one day, got {count}")
+    if start is None:
+        last = zone.last_day(DAILY_SOURCES[0])
+        start = dt.date.fromisoformat(last) + dt.timedelta(days=1) if last else FIRST_DAY
+    if not FIRST_DAY <= start <= LAST_DAY:
+        raise ValueError(
+            f"the archive holds {FIRST_DAY}..{LAST_DAY}; {start} is outside it (pass "
+            "--start to replay an earlier day again)"
+        )
+    days = [start + dt.timedelta(days=n) for n in range(count)]
+    return [d for d in days if d <= LAST_DAY]
+
+
+def replay(zone: LandingZone, days: list[dt.date]) -> list[str]:
+    """Land each day's file of every daily source; returns the paths written.
+
+    A day without rows of a source still gets its file, empty (the archive's weather ends on
+    30 December at 18:00), so that the day is complete and its gap is reported downstream.
+    """
+    written = []
+    for source in DAILY_SOURCES:
+        table = sources.load(source)
+        by_day = dict(list(table.groupby(local_days(table), sort=False)))
+        for day in (d.isoformat() for d in days):
+            rows = by_day.get(day, table.iloc[:0]).reset_index(drop=True)
+            path = zone.write(source, day, rows)
+            logger.info("landed %d %s rows for %s at %s", len(rows), source, day, path)
+            written.append(str(path))
+    return written

@@ -1,0 +1,145 @@
+"""What makes the graph run by itself: the landing-zone sensor, and retraining on a schedule
+and when enough newly labelled flights have arrived.
+
+The landing-zone sensor requests one feature-pipeline run per day once every daily source of
+that day has landed. Its cursor remembers each day's files by fingerprint, and the run key
+carries the fingerprint too, so a day is requested once (also after the daemon restarts);
+a day landed again with new files is requested again, and its run upserts.
+"""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pyarrow.parquet as pq
+
+from mlops_assets import settings
+from mlops_assets.flight_delays import feature_groups as fgs
+from mlops_assets.flight_delays.replay import DAILY_SOURCES
+from mlops_assets.ingest.landing import LandedFile, LandingZone
+from mlops_assets.orchestration.partitions import DAYS
+from mlops_assets.orchestration.resources import FeatureStoreResource
+
+LANDED_TAG = "mlops_assets/landed_files"
+# A week of New York flights (about 6,500): enough new labels to be worth a new model.
+NEW_LABELS_TO_RETRAIN = 6_000
+RETRAIN_CRON = "0 6 * * 1"  # Mondays 06:00, New York time
+NEW_LABELS_TAG = "mlops_assets/new_labelled_flights"
+TRAINING_DATA_ASSET = "flight_delay_training_data"
+LABELLED_METADATA = "labelled_flights"  # recorded by the training-data asset
+
+
+def landing_zone_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="landing_zone_sensor",
+        job=job,
+        minimum_interval_seconds=10,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Requests the feature pipeline for each day whose files have all landed "
+        "(once per version of the day's files).",
+    )
+    def sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        seen = json.loads(context.cursor) if context.cursor else {}
+        zone = LandingZone(settings.landing_root())
+        requests = []
+        for day, landed in _days(zone.files(DAILY_SOURCES)).items():
+            fingerprint = ",".join(f"{f.source}:{f.fingerprint}" for f in landed)
+            if seen.get(day) == fingerprint:
+                continue
+            seen[day] = fingerprint
+            problem = _problem(day, landed)
+            if problem:  # reported on the tick once; a new version of the files is looked at again
+                context.log.warning(problem)
+                continue
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{day}|{fingerprint}",
+                    partition_key=day,
+                    tags={LANDED_TAG: ", ".join(str(f.path) for f in landed)},
+                )
+            )
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
+
+    return sensor
+
+
+def _days(files: list[LandedFile]) -> dict[str, list[LandedFile]]:
+    """The days every daily source has landed, each with its files, in day order."""
+    by_day: dict[str, list[LandedFile]] = {}
+    for landed in files:
+        by_day.setdefault(landed.day, []).append(landed)
+    complete = {day: sorted(fs, key=lambda f: f.source) for day, fs in by_day.items()}
+    return {
+        day: fs
+        for day, fs in sorted(complete.items())
+        if {f.source for f in fs} == set(DAILY_SOURCES)
+    }
+
+
+def _problem(day: str, landed: list[LandedFile]) -> str | None:
+    """Why a day cannot be ingested at all, found without reading its rows; None if it can."""
+    if not DAYS.has_partition_key(day):
+        keys = DAYS.get_partition_keys()
+        return f"{day} is not a day of the pipeline ({keys[0]}..{keys[-1]}); its files are ignored"
+    for f in landed:
+        try:
+            pq.read_metadata(f.path)
+        except Exception as error:  # arrow raises several kinds for a truncated footer
+            return (
+                f"{f.path} cannot be read as Parquet ({error}); it may be truncated. Land "
+                f"{day} again: the new file is picked up"
+            )
+    return None
+
+
+def retraining_schedule(job: dg.JobDefinition) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="weekly_retraining",
+        job=job,
+        cron_schedule=RETRAIN_CRON,
+        execution_timezone="America/New_York",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="A new training dataset and model every Monday, whatever has arrived.",
+    )
+
+
+def new_labels_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="new_labels_sensor",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Retrains once {NEW_LABELS_TO_RETRAIN:,} labelled flights have arrived "
+        "since the latest training dataset was made.",
+    )
+    def sensor(context: dg.SensorEvaluationContext, feature_store: FeatureStoreResource):
+        trained_on = _labelled_at_last_training(context.instance)
+        if trained_on is None:
+            return dg.SkipReason("no training dataset yet: `make run` makes the first")
+        labelled = labelled_flights(feature_store.get_feature_store())
+        new = labelled - trained_on
+        if new < NEW_LABELS_TO_RETRAIN:
+            return dg.SkipReason(
+                f"{new:,} labelled flights since the last training dataset; retraining at "
+                f"{NEW_LABELS_TO_RETRAIN:,}"
+            )
+        # Keyed by the count it saw: the same labels never request a second retraining.
+        return dg.RunRequest(run_key=f"labelled-{labelled}", tags={NEW_LABELS_TAG: str(new)})
+
+    return sensor
+
+
+def labelled_flights(store) -> int:
+    """Flights in the feature store whose label is known."""
+    flights = store.get_feature_group(fgs.FLIGHTS.name, fgs.FLIGHTS.version)
+    return int(flights.select([fgs.LABEL]).read()[fgs.LABEL].notna().sum())
+
+
+def _labelled_at_last_training(instance: dg.DagsterInstance) -> int | None:
+    """What the latest training dataset recorded as labelled when it was made."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(TRAINING_DATA_ASSET))
+    if event is None or event.asset_materialization is None:
+        return None
+    value = event.asset_materialization.metadata.get(LABELLED_METADATA)
+    return None if value is None else int(value.value)

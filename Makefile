@@ -45,6 +45,7 @@ bench: install
 	$(PY) benchmarks/insert.py
 	$(PY) benchmarks/validation.py
 	$(PY) benchmarks/serving.py
+	$(PY) benchmarks/refresh.py
 	$(PY) benchmarks/make_run.py
 
 clean:

@@ -33,6 +33,10 @@ def dagster_home() -> Path:
     if not config.exists():
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
+    # A run over a range of days plans each asset once instead of once per day (a year: 2,900
+    # fewer events, half a minute in the SQLite event log); the cost, in Dagster's words,
+    # is that a failed range run does not mark its partitions failed.
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     return home
 
 

@@ -59,8 +59,12 @@ defs = dg.Definitions(
     sensors=[
         sensors.landing_zone_sensor(feature_pipeline_job),
         sensors.new_labels_sensor(training_pipeline_job),
+        sensors.automation_sensor(),
     ],
     schedules=[sensors.retraining_schedule(training_pipeline_job)],
+    # On one machine a run's steps share two cores: a subprocess per step would only add
+    # seconds of imports to each.
+    executor=dg.in_process_executor,
     resources={
         "feature_store": feature_store_resource(),
         "model_registry": ModelRegistryResource(),

@@ -93,6 +93,17 @@ def _problem(day: str, landed: list[LandedFile]) -> str | None:
     return None
 
 
+def automation_sensor() -> dg.AutomationConditionSensorDefinition:
+    """Evaluates the assets' automation conditions (feature view and batch predictions refresh
+    when their inputs change), running from the start."""
+    return dg.AutomationConditionSensorDefinition(
+        "automation_condition_sensor",
+        target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=15,
+    )
+
+
 def retraining_schedule(job: dg.JobDefinition) -> dg.ScheduleDefinition:
     return dg.ScheduleDefinition(
         name="weekly_retraining",

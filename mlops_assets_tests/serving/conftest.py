@@ -1,5 +1,4 @@
-"""A store with a registered model, built by the real pipeline on a sample of days, and a
-real uvicorn server over it on a loopback port."""
+"""A real uvicorn server on a loopback port, over the trained store of the top conftest."""
 
 from __future__ import annotations
 
@@ -8,28 +7,12 @@ import threading
 import time
 from contextlib import contextmanager
 
-import dagster as dg
 import pytest
 import uvicorn
 
-from mlops_assets.definitions import defs
 from mlops_assets.flight_delays.feature_groups import MODEL_NAME
 from mlops_assets.flight_delays.serving import FLIGHT_DELAYS
 from mlops_assets.serving.service import build_app
-from mlops_assets_tests.pipeline import materialize_year, sample_resources, store_home
-
-DAYS = [1, 15]
-
-
-@pytest.fixture(scope="session")
-def trained_store(tmp_path_factory):
-    """A store folder after the whole graph ran on two days of every month."""
-    root = tmp_path_factory.mktemp("served")
-    resources = sample_resources(root, DAYS)
-    with store_home(root), dg.DagsterInstance.ephemeral() as instance:
-        result = materialize_year(list(defs.assets), resources=resources, instance=instance)
-        assert result.success
-        yield root
 
 
 def free_port() -> int:

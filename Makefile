@@ -23,7 +23,7 @@ test: install
 	$(PY) -m pytest -q -p no:cacheprovider
 
 ui: install
-	$(PY) -m mlops_assets.cli ui
+	$(PY) -m mlops_assets.cli ui $(UI_ARGS)
 
 serve: install
 	$(PY) -m mlops_assets.cli serve $(SERVE_ARGS)

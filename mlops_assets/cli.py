@@ -144,7 +144,12 @@ def replay(days: int, start: str | None) -> int:
 
     zone = LandingZone(settings.landing_root())
     try:
-        chosen = archive.next_days(zone, days, dt.date.fromisoformat(start) if start else None)
+        first = dt.date.fromisoformat(start) if start else None
+    except ValueError:
+        print(f"cannot replay: --start {start!r} is not a day; expected YYYY-MM-DD")
+        return 2
+    try:
+        chosen = archive.next_days(zone, days, first)
     except ValueError as error:
         print(f"cannot replay: {error}")
         return 2
@@ -156,13 +161,14 @@ def replay(days: int, start: str | None) -> int:
     return 0
 
 
-def ui() -> int:
-    """Start `dagster dev` on this project with the store's Dagster instance."""
+def ui(dagster_args: list[str]) -> int:
+    """Start `dagster dev` (webserver and daemon) on this project with the store's Dagster
+    instance; ``dagster_args`` go to `dagster dev` (e.g. ``-p 3001``)."""
     dagster_home()
     root = Path(__file__).resolve().parent.parent
     dagster = str(Path(sys.executable).parent / "dagster")
     os.chdir(root)
-    os.execv(dagster, [dagster, "dev", "-w", str(root / "workspace.yaml")])
+    os.execv(dagster, [dagster, "dev", "-w", str(root / "workspace.yaml"), *dagster_args])
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -227,7 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         "--start",
         help="first day, YYYY-MM-DD (default: the day after the last one landed, or 2013-01-01)",
     )
-    commands.add_parser("ui", help="start the Dagster UI and daemon on the store's instance")
+    commands.add_parser(
+        "ui",
+        add_help=False,  # -h is `dagster dev`'s host
+        help="start the Dagster UI and daemon on the store's instance; further arguments go "
+        "to `dagster dev` (e.g. -p 3001)",
+    )
     serve_parser = commands.add_parser("serve", help="start the prediction service")
     serve_parser.add_argument("--model", help="registered model name (default: the use case's)")
     chosen = serve_parser.add_mutually_exclusive_group()
@@ -255,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         help="log level of uvicorn and the service; below info, requests and log commits "
         "are not logged one by one",
     )
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "ui":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "run":
         return run(args.raw_folder)
@@ -263,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "replay":
         return replay(args.days, args.start)
-    return ui()
+    return ui(extra)
 
 
 if __name__ == "__main__":

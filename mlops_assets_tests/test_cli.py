@@ -27,3 +27,43 @@ def test_serve_without_a_registered_model_says_what_to_do(tmp_path, arguments, m
     assert result.returncode == 2, result.stderr
     assert message in result.stdout
     assert ("make run" in result.stdout) == (not arguments)
+
+
+def test_replay_lands_the_next_days_and_says_where(tmp_path, monkeypatch, capsys):
+    from mlops_assets import cli
+
+    monkeypatch.setenv("MLOPS_ASSETS_HOME", str(tmp_path))
+    assert cli.main(["replay", "--days", "2"]) == 0
+    assert cli.main(["replay"]) == 0
+
+    landed = sorted(
+        p.relative_to(tmp_path / "landing").as_posix() for p in tmp_path.rglob("*.parquet")
+    )
+    assert landed == [
+        f"{source}/2013-01-0{day}.parquet" for source in ("flights", "weather") for day in (1, 2, 3)
+    ]
+    assert "landed 2013-01-03..2013-01-03 (2 files)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--days", "0"], "at least one day"),
+        (["--start", "2014-02-01"], "2014-02-01 is outside"),
+    ],
+)
+def test_replay_refuses_days_it_cannot_land(tmp_path, monkeypatch, capsys, arguments, message):
+    from mlops_assets import cli
+
+    monkeypatch.setenv("MLOPS_ASSETS_HOME", str(tmp_path))
+    assert cli.main(["replay", *arguments]) == 2
+    assert message in capsys.readouterr().out
+    assert not (tmp_path / "landing").exists()
+
+
+def test_replay_names_a_malformed_start_day(tmp_path, monkeypatch, capsys):
+    from mlops_assets import cli
+
+    monkeypatch.setenv("MLOPS_ASSETS_HOME", str(tmp_path))
+    assert cli.main(["replay", "--start", "1/2/2013"]) == 2
+    assert "'1/2/2013' is not a day; expected YYYY-MM-DD" in capsys.readouterr().out

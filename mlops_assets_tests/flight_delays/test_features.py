@@ -351,3 +351,60 @@ def test_feature_groups_on_the_real_2013_data():
     assert len(weather) == 26_115
     assert len(traffic) == 3 * 8_755
     assert join_traffic(flights, traffic)["window_end"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"), [("2013-03-10", 23), ("2013-06-15", 24), ("2013-11-03", 25)]
+)
+def test_a_days_traffic_has_a_row_per_origin_and_hour_of_that_day(day, hours):
+    raw = sources.load_flights()
+    # From local midnight to the next local midnight, whatever the clocks do in between
+    start, end = (
+        (pd.Timestamp(day) + pd.Timedelta(days=n))
+        .tz_localize(features.LOCAL_TIMEZONE)
+        .tz_convert("UTC")
+        for n in (0, 1)
+    )
+
+    traffic = features.airport_traffic(
+        features.departures(raw), pd.Timedelta(hours=3), start, end, ["EWR", "JFK", "LGA"]
+    )
+
+    assert len(traffic) == 3 * hours
+    assert traffic["window_end"].min() == start
+    assert traffic["window_end"].max() == end - pd.Timedelta(hours=1)
+
+
+def test_a_day_of_traffic_equals_that_day_cut_from_a_longer_range():
+    flights = features.departures(sources.load_flights())
+    origins = ["EWR", "JFK", "LGA"]
+    window = pd.Timedelta(hours=12)
+    month = [
+        pd.Timestamp(d, tz="America/New_York").tz_convert("UTC")
+        for d in ("2013-03-01", "2013-04-01")
+    ]
+    day = [
+        pd.Timestamp(d, tz="America/New_York").tz_convert("UTC")
+        for d in ("2013-03-10", "2013-03-11")
+    ]
+
+    alone = features.airport_traffic(flights, window, *day, origins)
+    ranged = features.airport_traffic(flights, window, *month, origins)
+    cut = ranged[(ranged["window_end"] >= day[0]) & (ranged["window_end"] < day[1])]
+
+    pd.testing.assert_frame_equal(alone.reset_index(drop=True), cut.reset_index(drop=True))
+
+
+def test_traffic_hours_must_be_whole_and_ordered():
+    flights = features.departures(sources.load_flights().head(10))
+    start = pd.Timestamp("2013-01-01 05:00", tz="UTC")
+    with pytest.raises(ValueError, match="whole hours"):
+        features.airport_traffic(
+            flights,
+            pd.Timedelta(hours=1),
+            start + pd.Timedelta(minutes=5),
+            start + pd.Timedelta(hours=2),
+            ["EWR"],
+        )
+    with pytest.raises(ValueError, match="non-empty range"):
+        features.airport_traffic(flights, pd.Timedelta(hours=1), start, start, ["EWR"])

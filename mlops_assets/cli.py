@@ -14,29 +14,15 @@ from mlops_assets import settings
 
 # Step progress and asset logs, without Dagster's DEBUG event stream.
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-# One run at a time: the embedded store's Delta tables take one writer, and a day's traffic
-# windows read the day before, so the days a sensor requests must run in order.
-DAGSTER_YAML = """\
-telemetry:
-  enabled: false
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-"""
 
 
 def dagster_home() -> Path:
     """$DAGSTER_HOME, else a folder in the store, so runs and the UI share one instance."""
+    from mlops_assets.orchestration import instance
+
     home = Path(os.environ.get("DAGSTER_HOME") or settings.store_root() / "dagster")
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    instance.prepare(home)
     os.environ["DAGSTER_HOME"] = str(home)
-    # A run over a range of days plans each asset once instead of once per day (a year: 2,900
-    # fewer events, half a minute in the SQLite event log); the cost, in Dagster's words,
-    # is that a failed range run does not mark its partitions failed.
-    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     return home
 
 

@@ -1,19 +1,18 @@
 """Shared test set-up: nothing is written to the working folder or the home folder."""
 
-import os
 import tempfile
 
 import dagster as dg
 import pytest
 from hypothesis import configuration, settings
 
-from mlops_assets import cli
 from mlops_assets.definitions import defs
+from mlops_assets.orchestration import instance
 from mlops_assets_tests.pipeline import materialize_year, sample_resources, store_home
 
 SAMPLE_DAYS = [1, 15]
-# As `cli` sets it: a run over many days plans each asset once, not once per day.
-os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+# As `cli` sets it for its runs.
+instance.set_environment()
 
 # Hypothesis keeps an example database and constants under ./.hypothesis by default.
 configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="hypothesis-"))
@@ -27,10 +26,9 @@ def trained_store(tmp_path_factory):
     instance (runs, partitions) kept in ``<store>/dagster`` as ``cli run`` keeps it."""
     root = tmp_path_factory.mktemp("served")
     home = root / "dagster"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(cli.DAGSTER_YAML)
+    instance.prepare(home)
     resources = sample_resources(root, SAMPLE_DAYS)
-    with store_home(root), dg.DagsterInstance.from_config(str(home)) as instance:
-        result = materialize_year(list(defs.assets), resources=resources, instance=instance)
+    with store_home(root), dg.DagsterInstance.from_config(str(home)) as dagster:
+        result = materialize_year(list(defs.assets), resources=resources, instance=dagster)
         assert result.success
     return root

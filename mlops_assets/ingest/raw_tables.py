@@ -1,8 +1,13 @@
-"""Raw tables: the checked copy of each raw source, one Delta table partitioned by ``local_date``.
+"""Raw tables: the checked copy of each raw source, one Delta table per source whose rows
+carry their ``local_date``.
 
 A run writes the days it covers as one commit that replaces exactly those days (a Delta
 overwrite with a predicate), so re-running a day replaces it and a reader never sees a
-half-written run.
+half-written run. The table is not partitioned by day on disk: a year as 365 directories of
+one small file each took four times as long to read back (0.63 s against 0.14 s for the
+year's flights, 0.20 s against 0.04 s for one day), and a run's days are found from the files'
+column statistics instead. What that costs: replacing one day inside a file written by a
+longer run rewrites that file (0.18 s for the year's flights).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from deltalake import DeltaTable, write_deltalake
 
 logger = logging.getLogger(__name__)
 
-DAY = "local_date"  # the partition column: the local date of the row, YYYY-MM-DD
+DAY = "local_date"  # the local date of the row, YYYY-MM-DD
 
 
 class RawTable:
@@ -42,7 +47,7 @@ class RawTable:
                 str(self.path), table, mode="overwrite", predicate=predicate, schema_mode=None
             )
         else:
-            write_deltalake(str(self.path), table, partition_by=[DAY])
+            write_deltalake(str(self.path), table)
         version = DeltaTable(str(self.path)).version()
         logger.info(
             "raw %s: %d rows of %d days as commit %d", self.source, len(frame), len(days), version

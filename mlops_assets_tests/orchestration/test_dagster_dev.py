@@ -49,16 +49,16 @@ query ($path: [String!]!, $partitions: [String!]) {
 
 @contextmanager
 def dagster_dev(store: Path, log: Path):
-    """`dagster dev` on ``store`` at a loopback port until the block ends; yields a GraphQL
-    caller. Everything it started is stopped after, also when the block fails."""
+    """`dagster dev` on ``store`` at a loopback port, started as `make ui` starts it, until
+    the block ends; yields a GraphQL caller. Everything it started is stopped after, also
+    when the block fails."""
     port = free_port()
     env = {
         **os.environ,
         "MLOPS_ASSETS_HOME": str(store),
         "DAGSTER_HOME": str(store / "dagster"),
     }
-    dagster = str(Path(sys.executable).parent / "dagster")
-    command = [dagster, "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1"]
+    command = [sys.executable, "-m", "mlops_assets.cli", "ui", "-h", "127.0.0.1"]
     with open(log, "wb") as output:
         server = subprocess.Popen(
             [*command, "-p", str(port)],

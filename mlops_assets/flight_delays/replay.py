@@ -30,19 +30,31 @@ def local_days(raw: pd.DataFrame) -> pd.Series:
 
 
 def next_days(zone: LandingZone, count: int, start: dt.date | None = None) -> list[dt.date]:
-    """``count`` days from ``start``, else from the day after the last one landed."""
+    """``count`` days from ``start``, else from the day after the last day of the archive
+    landed (files of other days are not the archive's). Days past the archive's end are
+    dropped; none left is :class:`ArchiveEnd`."""
     if count < 1:
         raise ValueError(f"replay needs at least one day, got {count}")
     if start is None:
-        last = zone.last_day(DAILY_SOURCES[0])
-        start = dt.date.fromisoformat(last) + dt.timedelta(days=1) if last else FIRST_DAY
-    if not FIRST_DAY <= start <= LAST_DAY:
-        raise ValueError(
-            f"the archive holds {FIRST_DAY}..{LAST_DAY}; {start} is outside it (pass "
-            "--start to replay an earlier day again)"
-        )
+        landed = [
+            f.day
+            for f in zone.files(DAILY_SOURCES[:1])
+            if FIRST_DAY.isoformat() <= f.day <= LAST_DAY.isoformat()
+        ]
+        if landed and max(landed) == LAST_DAY.isoformat():
+            raise ArchiveEnd(
+                f"every day up to the archive's last ({LAST_DAY}) has landed; pass --start "
+                "YYYY-MM-DD to land a day again"
+            )
+        start = dt.date.fromisoformat(max(landed)) + dt.timedelta(days=1) if landed else FIRST_DAY
+    elif not FIRST_DAY <= start <= LAST_DAY:
+        raise ValueError(f"--start {start} is outside the archive ({FIRST_DAY}..{LAST_DAY})")
     days = [start + dt.timedelta(days=n) for n in range(count)]
     return [d for d in days if d <= LAST_DAY]
+
+
+class ArchiveEnd(ValueError):
+    """Nothing is left to replay."""
 
 
 def replay(zone: LandingZone, days: list[dt.date]) -> list[str]:

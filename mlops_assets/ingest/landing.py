@@ -35,7 +35,7 @@ class LandingZone:
         self.root = Path(root)
 
     def path(self, source: str, day: str) -> Path:
-        return self.root / source / f"{_checked_day(day)}{SUFFIX}"
+        return self.root / source / f"{checked_day(day)}{SUFFIX}"
 
     def write(self, source: str, day: str, frame: pd.DataFrame) -> Path:
         """Write one day of ``source`` atomically; an existing file is replaced."""
@@ -47,22 +47,32 @@ class LandingZone:
         return target
 
     def files(self, sources: list[str]) -> list[LandedFile]:
-        """Every landed file of ``sources``, by day then source; names that are not a day
-        (and files still being written) are skipped with a warning."""
-        landed = []
+        """Every landed file of ``sources``, by day then source (see :meth:`scan`)."""
+        return self.scan(sources)[0]
+
+    def scan(self, sources: list[str]) -> tuple[list[LandedFile], list[tuple[Path, str]]]:
+        """The landed files of ``sources`` by day then source, and what was skipped and why:
+        names that are not a day, entries that cannot be looked at (a broken link, a file
+        gone since the listing). Files still being written (hidden) are not looked at."""
+        landed, skipped = [], []
         for source in sources:
             folder = self.root / source
             for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
                 if path.name.startswith("."):
                     continue
                 try:
-                    day = _checked_day(path.stem)
+                    day = checked_day(path.stem)
+                    stat = path.stat()
                 except ValueError:
-                    logger.warning("skipping %s: its name is not a day (YYYY-MM-DD.parquet)", path)
+                    skipped.append((path, "its name is not a day (YYYY-MM-DD.parquet)"))
                     continue
-                stat = path.stat()
+                except OSError as error:
+                    skipped.append((path, f"it cannot be looked at ({error.strerror})"))
+                    continue
                 landed.append(LandedFile(source, day, path, f"{stat.st_mtime_ns}-{stat.st_size}"))
-        return sorted(landed, key=lambda f: (f.day, f.source))
+        for path, reason in skipped:
+            logger.debug("skipping %s: %s", path, reason)
+        return sorted(landed, key=lambda f: (f.day, f.source)), skipped
 
     def read(self, source: str, day: str) -> pd.DataFrame:
         """One day of ``source``; a missing or unreadable file is a clear error."""
@@ -80,12 +90,9 @@ class LandingZone:
                 "Parquet: land the day again"
             ) from error
 
-    def last_day(self, source: str) -> str | None:
-        days = [f.day for f in self.files([source])]
-        return max(days) if days else None
 
-
-def _checked_day(day: str) -> str:
+def checked_day(day: str) -> str:
+    """``day`` if it is a date written YYYY-MM-DD (not 20130105, not 2013-W01-1)."""
     try:
         if dt.date.fromisoformat(day).isoformat() == day:
             return day

@@ -12,13 +12,11 @@ from mlops_assets.orchestration.event_log import BATCH_SIZE
 
 logger = logging.getLogger(__name__)
 
-# A run over many days plans each asset once instead of once per day, and hands its partition
-# materializations to the event log as one batch per asset. The cost of the first, in
-# Dagster's words: a failed range run does not mark its partitions failed.
-ENVIRONMENT = {
-    "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
-    "DAGSTER_EVENT_BATCH_SIZE": str(BATCH_SIZE),
-}
+# A run over many days hands its per-day events (planned, materialized) to the event log as
+# one batch per asset. Dagster's option to plan a range as one event instead
+# (DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS) is left off: with it a failed day is never
+# marked failed, and with batches it saves only half a second on a year.
+ENVIRONMENT = {"DAGSTER_EVENT_BATCH_SIZE": str(BATCH_SIZE)}
 
 
 # The first line of a dagster.yaml this module wrote: such a file is rewritten when it is out

@@ -22,6 +22,7 @@ from mlops_assets.orchestration.partitions import DAYS
 from mlops_assets.orchestration.resources import FeatureStoreResource
 
 LANDED_TAG = "mlops_assets/landed_files"
+NOTICES = "notices"  # the cursor's record of what the ticks have said
 # A week of New York flights (about 6,500): enough new labels to be worth a new model.
 NEW_LABELS_TO_RETRAIN = 6_000
 RETRAIN_CRON = "0 6 * * 1"  # Mondays 06:00, New York time
@@ -41,14 +42,17 @@ def landing_zone_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
     )
     def sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         seen = json.loads(context.cursor) if context.cursor else {}
-        zone = LandingZone(settings.landing_root())
+        landed, skipped = LandingZone(settings.landing_root()).scan(DAILY_SOURCES)
+        complete, waiting = _days(landed)
+        notices = {str(path): f"skipping {path}: {reason}" for path, reason in skipped}
+        notices.update(waiting)
         requests = []
-        for day, landed in _days(zone.files(DAILY_SOURCES)).items():
-            fingerprint = ",".join(f"{f.source}:{f.fingerprint}" for f in landed)
+        for day, files in complete.items():
+            fingerprint = ",".join(f"{f.source}:{f.fingerprint}" for f in files)
             if seen.get(day) == fingerprint:
                 continue
             seen[day] = fingerprint
-            problem = _problem(day, landed)
+            problem = _problem(day, files)
             if problem:  # reported on the tick once; a new version of the files is looked at again
                 context.log.warning(problem)
                 continue
@@ -56,25 +60,36 @@ def landing_zone_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
                 dg.RunRequest(
                     run_key=f"{day}|{fingerprint}",
                     partition_key=day,
-                    tags={LANDED_TAG: ", ".join(str(f.path) for f in landed)},
+                    tags={LANDED_TAG: ", ".join(str(f.path) for f in files)},
                 )
             )
+        # What cannot be requested is said on the tick once, and again only if it changes.
+        for key, notice in notices.items():
+            if seen.get(NOTICES, {}).get(key) != notice:
+                context.log.warning(notice)
+        seen[NOTICES] = notices
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
 
     return sensor
 
 
-def _days(files: list[LandedFile]) -> dict[str, list[LandedFile]]:
-    """The days every daily source has landed, each with its files, in day order."""
+def _days(files: list[LandedFile]) -> tuple[dict[str, list[LandedFile]], dict[str, str]]:
+    """The days every daily source has landed, each with its files, in day order; and for
+    each day still missing a source, a notice saying what it waits for."""
     by_day: dict[str, list[LandedFile]] = {}
     for landed in files:
         by_day.setdefault(landed.day, []).append(landed)
-    complete = {day: sorted(fs, key=lambda f: f.source) for day, fs in by_day.items()}
-    return {
-        day: fs
-        for day, fs in sorted(complete.items())
-        if {f.source for f in fs} == set(DAILY_SOURCES)
-    }
+    complete, waiting = {}, {}
+    for day, day_files in sorted(by_day.items()):
+        missing = sorted(set(DAILY_SOURCES) - {f.source for f in day_files})
+        if missing:
+            waiting[f"{day} waiting"] = (
+                f"{day} waits for its {' and '.join(missing)} file (every daily source must land "
+                "before the day runs)"
+            )
+        else:
+            complete[day] = sorted(day_files, key=lambda f: f.source)
+    return complete, waiting
 
 
 def _problem(day: str, landed: list[LandedFile]) -> str | None:

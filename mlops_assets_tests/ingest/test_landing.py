@@ -29,16 +29,22 @@ def test_files_are_listed_by_day_and_source_skipping_partials_and_other_names(tm
     (tmp_path / "flights" / ".2013-01-03.parquet.partial").write_bytes(b"half")
     (tmp_path / "flights" / "notes.parquet").write_bytes(b"")
     (tmp_path / "flights" / "20130104.parquet").write_bytes(b"")
+    # A link to nowhere, as a file deleted between the listing and a look at it would be.
+    (tmp_path / "flights" / "2013-01-05.parquet").symlink_to(tmp_path / "gone.parquet")
 
-    listed = [(f.day, f.source) for f in zone.files(["flights", "weather"])]
+    landed, skipped = zone.scan(["flights", "weather", "planes"])
 
-    assert listed == [
+    assert [(f.day, f.source) for f in landed] == [
         ("2013-01-01", "flights"),
         ("2013-01-02", "flights"),
         ("2013-01-02", "weather"),
     ]
-    assert zone.last_day("flights") == "2013-01-02"
-    assert zone.last_day("planes") is None
+    assert zone.files(["flights", "weather"]) == landed
+    assert {path.name: reason for path, reason in skipped} == {
+        "20130104.parquet": "its name is not a day (YYYY-MM-DD.parquet)",
+        "2013-01-05.parquet": "it cannot be looked at (No such file or directory)",
+        "notes.parquet": "its name is not a day (YYYY-MM-DD.parquet)",
+    }
 
 
 def test_a_day_written_again_gets_a_new_fingerprint(tmp_path):

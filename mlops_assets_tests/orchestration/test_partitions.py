@@ -16,6 +16,7 @@ from mlops_assets.flight_delays import feature_groups as fgs
 from mlops_assets.flight_delays.replay import replay
 from mlops_assets.ingest.landing import LandingZone
 from mlops_assets.orchestration.assets.feature_pipeline import DAILY_ASSETS
+from mlops_assets.orchestration.partitions import DAYS as DAILY
 from mlops_assets.orchestration.partitions import range_tags
 from mlops_assets.orchestration.resources import (
     FeatureStoreResource,
@@ -119,8 +120,17 @@ def test_a_day_with_a_broken_file_fails_alone_and_the_next_day_still_flows(tmp_p
         failed = run(root, instance, DAYS[1])
         after_failure = tables(root)
         next_day = run(root, instance, DAYS[2])
+        statuses = {
+            asset: instance.get_status_by_partition(dg.AssetKey(asset), DAYS, DAILY)
+            for asset in ("raw_flights", "flights_features")
+        }
 
     assert not failed.success
+    # The failed day shows as failed in the UI's partitions (also downstream, where it was
+    # skipped), the others as materialized.
+    done, lost = dg.AssetPartitionStatus.MATERIALIZED, dg.AssetPartitionStatus.FAILED
+    for status in statuses.values():
+        assert status == dict(zip(DAYS, [done, lost, done], strict=True))
     (check,) = [
         e.event_specific_data
         for e in failed.all_events

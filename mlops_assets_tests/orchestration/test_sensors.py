@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 import pandas as pd
 import pytest
@@ -102,3 +104,31 @@ def test_each_request_names_the_files_it_ingests(zone):
     files = request.tags["mlops_assets/landed_files"]
     assert str(zone.path("flights", "2013-01-01")) in files
     assert str(zone.path("weather", "2013-01-01")) in files
+
+
+def test_what_cannot_run_is_said_on_the_tick_once_and_blocks_no_other_day(zone, capfd):
+    land(zone, "2013-01-01")
+    land(zone, "2013-01-02", sources=("flights",))  # its weather is still to come
+    folder = zone.root / "flights"
+    (folder / "2013-01-05.parquet").symlink_to(zone.root / "gone.parquet")  # a broken link
+    (folder / "2013-13-45.parquet").write_bytes(b"")
+    (folder / "notes.txt").write_text("not a landing file")
+
+    first = evaluate()
+    said = capfd.readouterr().err
+    again = evaluate(first.cursor)
+    said_again = capfd.readouterr().err
+
+    assert requested(first) == ["2013-01-01"]
+    assert f"skipping {folder / '2013-01-05.parquet'}: it cannot be looked at" in said
+    assert f"skipping {folder / '2013-13-45.parquet'}: its name is not a day" in said
+    assert "2013-01-02 waits for its weather file" in said
+    assert "notes.txt" not in said
+    assert requested(again) == [] and "skipping" not in said_again and "waits" not in said_again
+
+    (folder / "2013-01-05.parquet").unlink()
+    land(zone, "2013-01-02", sources=("weather",))
+    third = evaluate(again.cursor)
+    assert requested(third) == ["2013-01-02"]
+    assert "skipping" not in capfd.readouterr().err
+    assert list(json.loads(third.cursor)["notices"]) == [str(folder / "2013-13-45.parquet")]

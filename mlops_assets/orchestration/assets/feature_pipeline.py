@@ -44,7 +44,10 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
     )
     def raw(context: dg.AssetExecutionContext, raw_source: RawSourceResource):
         days, _, _ = run_days(context)
-        frame = raw_source.load_days(source, days)
+        try:
+            frame = raw_source.load_days(source, days)
+        except (FileNotFoundError, ValueError) as error:  # a day's file missing or unreadable
+            raise dg.Failure(description=str(error)) from None
         schema = raw_schemas.SCHEMAS[source]()
         report = check_schema(frame, schema)
         local_day = replay.local_days(frame)

@@ -64,11 +64,15 @@ def landing_zone_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
                 )
             )
         # What cannot be requested is said on the tick once, and again only if it changes.
-        for key, notice in notices.items():
-            if seen.get(NOTICES, {}).get(key) != notice:
-                context.log.warning(notice)
+        said = [n for key, n in notices.items() if seen.get(NOTICES, {}).get(key) != n]
+        for notice in said:
+            context.log.warning(notice)
         seen[NOTICES] = notices
-        return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
+        return dg.SensorResult(
+            run_requests=requests,
+            skip_reason=None if requests else "; ".join(["no new day with all its files", *said]),
+            cursor=json.dumps(seen, sort_keys=True),
+        )
 
     return sensor
 

@@ -60,6 +60,10 @@ def test_a_day_waits_until_every_source_has_landed(zone):
     land(zone, "2013-01-01", sources=("flights",))
     waiting = evaluate()
     assert requested(waiting) == []
+    assert waiting.skip_reason.skip_message == (
+        "no new day with all its files; 2013-01-01 waits for its weather file (every daily "
+        "source must land before the day runs)"
+    )
 
     land(zone, "2013-01-01", sources=("weather",))
     assert requested(evaluate(waiting.cursor)) == ["2013-01-01"]
@@ -125,6 +129,7 @@ def test_what_cannot_run_is_said_on_the_tick_once_and_blocks_no_other_day(zone, 
     assert "2013-01-02 waits for its weather file" in said
     assert "notes.txt" not in said
     assert requested(again) == [] and "skipping" not in said_again and "waits" not in said_again
+    assert again.skip_reason.skip_message == "no new day with all its files"
 
     (folder / "2013-01-05.parquet").unlink()
     land(zone, "2013-01-02", sources=("weather",))

@@ -71,4 +71,6 @@ def test_replay_after_the_last_day_says_there_is_nothing_left(tmp_path, monkeypa
     assert cli.main(["replay", "--start", "2013-12-30", "--days", "5"]) == 0
     assert "landed 2013-12-30..2013-12-31" in capsys.readouterr().out
     assert cli.main(["replay"]) == 0
-    assert "nothing to replay: every day up to the archive's last" in capsys.readouterr().out
+    assert (
+        "nothing to replay: the latest day landed is the archive's last" in capsys.readouterr().out
+    )

@@ -10,7 +10,7 @@ pipeline inserts; `mlops_assets_tests/flight_delays/test_daily_batches.py`):
   no tail number: up to a quarter of a day's flights (9 February, a blizzard);
 - departures: delays -43 to 1,301 minutes, at most 57% of a day's flights cancelled (9 February);
 - weather: temperatures 10.9-100.0 F, pressure 983.8-1042.1 hPa, visibility 0-10 miles; one
-  of a day's 72 hourly reports may lack its temperature (22 August);
+  of 22 August's 64 hourly reports lacks its temperature;
 - airport traffic: at most 282 departures in 12 hours at one airport;
 - planes: built 1956-2013, 2-450 seats.
 

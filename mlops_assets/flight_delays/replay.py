@@ -43,7 +43,7 @@ def next_days(zone: LandingZone, count: int, start: dt.date | None = None) -> li
         ]
         if landed and max(landed) == LAST_DAY.isoformat():
             raise ArchiveEnd(
-                f"every day up to the archive's last ({LAST_DAY}) has landed; pass --start "
+                f"the latest day landed is the archive's last ({LAST_DAY}); pass --start "
                 "YYYY-MM-DD to land a day again"
             )
         start = dt.date.fromisoformat(max(landed)) + dt.timedelta(days=1) if landed else FIRST_DAY

@@ -43,18 +43,18 @@ def landing_zone_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
     def sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         seen = json.loads(context.cursor) if context.cursor else {}
         landed, skipped = LandingZone(settings.landing_root()).scan(DAILY_SOURCES)
-        complete, waiting = _days(landed)
-        notices = {str(path): f"skipping {path}: {reason}" for path, reason in skipped}
-        notices.update(waiting)
+        complete, notices = _days(landed)
+        notices.update({str(path): f"skipping {path}: {reason}" for path, reason in skipped})
+        said = [n for key, n in notices.items() if seen.get(NOTICES, {}).get(key) != n]
         requests = []
         for day, files in complete.items():
             fingerprint = ",".join(f"{f.source}:{f.fingerprint}" for f in files)
             if seen.get(day) == fingerprint:
                 continue
             seen[day] = fingerprint
-            problem = _problem(day, files)
-            if problem:  # reported on the tick once; a new version of the files is looked at again
-                context.log.warning(problem)
+            problem = _unreadable(day, files)
+            if problem:  # said once; a new version of the files is looked at again
+                said.append(problem)
                 continue
             requests.append(
                 dg.RunRequest(
@@ -64,7 +64,6 @@ def landing_zone_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
                 )
             )
         # What cannot be requested is said on the tick once, and again only if it changes.
-        said = [n for key, n in notices.items() if seen.get(NOTICES, {}).get(key) != n]
         for notice in said:
             context.log.warning(notice)
         seen[NOTICES] = notices
@@ -78,29 +77,31 @@ def landing_zone_sensor(job: dg.JobDefinition) -> dg.SensorDefinition:
 
 
 def _days(files: list[LandedFile]) -> tuple[dict[str, list[LandedFile]], dict[str, str]]:
-    """The days every daily source has landed, each with its files, in day order; and for
-    each day still missing a source, a notice saying what it waits for."""
+    """The pipeline's days every daily source has landed, each with its files, in day order;
+    and a notice for each other day: not one of the pipeline's, or still missing a source."""
     by_day: dict[str, list[LandedFile]] = {}
     for landed in files:
         by_day.setdefault(landed.day, []).append(landed)
-    complete, waiting = {}, {}
+    complete, notices = {}, {}
+    keys = DAYS.get_partition_keys()
     for day, day_files in sorted(by_day.items()):
         missing = sorted(set(DAILY_SOURCES) - {f.source for f in day_files})
-        if missing:
-            waiting[f"{day} waiting"] = (
+        if not DAYS.has_partition_key(day):
+            notices[f"{day} outside"] = (
+                f"{day} is not a day of the pipeline ({keys[0]}..{keys[-1]}); its files are ignored"
+            )
+        elif missing:
+            notices[f"{day} waiting"] = (
                 f"{day} waits for its {' and '.join(missing)} file (every daily source must land "
                 "before the day runs)"
             )
         else:
             complete[day] = sorted(day_files, key=lambda f: f.source)
-    return complete, waiting
+    return complete, notices
 
 
-def _problem(day: str, landed: list[LandedFile]) -> str | None:
-    """Why a day cannot be ingested at all, found without reading its rows; None if it can."""
-    if not DAYS.has_partition_key(day):
-        keys = DAYS.get_partition_keys()
-        return f"{day} is not a day of the pipeline ({keys[0]}..{keys[-1]}); its files are ignored"
+def _unreadable(day: str, landed: list[LandedFile]) -> str | None:
+    """Why a day's files cannot be read, found without reading its rows; None if they can."""
     for f in landed:
         try:
             pq.read_metadata(f.path)

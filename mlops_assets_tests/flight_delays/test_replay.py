@@ -48,7 +48,9 @@ def test_the_next_days_ignore_files_of_days_outside_the_archive(tmp_path):
 def test_after_the_archives_last_day_there_is_nothing_left(tmp_path):
     zone = LandingZone(tmp_path)
     zone.write("flights", "2013-12-31", pd.DataFrame({"x": [1]}))
-    with pytest.raises(ArchiveEnd, match=r"up to the archive's last \(2013-12-31\).*--start"):
+    with pytest.raises(
+        ArchiveEnd, match=r"latest day landed is the archive's last \(2013-12-31\).*--start"
+    ):
         next_days(zone, 3)
 
 

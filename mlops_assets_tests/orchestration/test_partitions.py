@@ -177,7 +177,7 @@ def test_a_file_holding_another_days_rows_fails_its_raw_check_and_writes_nothing
     assert not check.passed
     assert check.metadata["checks_failed"].value == 1
     failures = check.metadata["failures"].value
-    assert "rows dated in the run's days (2013-01-01)" in failures
+    assert "every row dated within the run's days (2013-01-01)" in failures
     assert re.search(rf"\|\s+{day_rows} \| \['2013-01-02'\]", failures)
     assert not (root / "raw" / "flights").exists()  # nothing landed
 

@@ -94,11 +94,30 @@ def test_a_truncated_file_is_skipped_and_the_following_days_still_flow(zone):
     assert requested(evaluate(first.cursor)) == ["2013-01-02"]
 
 
-def test_a_day_outside_the_partitions_is_not_requested(zone):
+def test_an_unreadable_file_is_named_in_the_skipped_ticks_reason_once(zone):
+    land(zone, "2013-01-01", rows=500)
+    broken = zone.path("flights", "2013-01-01")
+    broken.write_bytes(broken.read_bytes()[:-30])
+
+    first = evaluate()
+    assert requested(first) == []
+    assert f"{broken} cannot be read as Parquet" in first.skip_reason.skip_message
+    assert evaluate(first.cursor).skip_reason.skip_message == "no new day with all its files"
+
+
+def test_a_day_outside_the_partitions_is_not_requested_and_said_to_be_ignored(zone):
     land(zone, "2014-01-01")
+    land(zone, "2014-01-02", sources=("flights",))  # ignored whatever else lands for it
     land(zone, "2013-12-31")
 
-    assert requested(evaluate()) == ["2013-12-31"]
+    result = evaluate()
+    assert requested(result) == ["2013-12-31"]
+    notices = json.loads(result.cursor)["notices"]
+    assert notices == {
+        f"2014-01-0{n} outside": f"2014-01-0{n} is not a day of the pipeline "
+        "(2013-01-01..2013-12-31); its files are ignored"
+        for n in (1, 2)
+    }
 
 
 def test_each_request_names_the_files_it_ingests(zone):

@@ -85,7 +85,11 @@ def rows_outside(local_day: pd.Series, days: list[str]) -> list[SchemaFailure]:
         return []
     span = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"
     examples = sorted(outside.unique().tolist())[:EXAMPLES]
-    return [SchemaFailure(None, f"rows dated in the run's days ({span})", len(outside), examples)]
+    return [
+        SchemaFailure(
+            None, f"every row dated within the run's days ({span})", len(outside), examples
+        )
+    ]
 
 
 def _raw_reference_asset(source: str) -> dg.AssetsDefinition:

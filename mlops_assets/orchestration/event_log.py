@@ -1,12 +1,15 @@
 """Dagster's SQLite event log, writing a range run's partition events in one transaction.
 
-A run over the year materializes each daily asset once per day: 2,920 partition
-materializations. Dagster's SQLite storage writes each event alone, opening and committing
-both the run's database and the cross-run index for every one (13-15 ms each, most of a
-year's run). Dagster hands such events over as one batch when ``DAGSTER_EVENT_BATCH_SIZE``
-is set; this storage writes a batch as one insert into each database, with the same rows
-the stock storage writes one by one. Anything that is not a batch of asset events of one
-run goes the stock way.
+A run over the year plans and materializes each daily asset once per day: 2,920 partition
+materializations, as many planned ones. Dagster's SQLite storage writes each event alone,
+opening and committing both the run's database and the cross-run index for every one
+(13-15 ms each, most of a year's run). Dagster hands such events over as one batch when
+``DAGSTER_EVENT_BATCH_SIZE`` is set; this storage writes a batch as one insert into each
+database, with the same rows the stock storage writes one by one. Anything that is not a
+batch of asset events of one run goes the stock way.
+
+If the index write failed after the run's rows were committed, Dagster would store the batch
+again event by event: the run's log would show those events twice, the asset history once.
 
 The class is named in the instance's ``dagster.yaml`` (``orchestration.instance``), so
 ``cli run``, the webserver, the daemon and its runs all use it.

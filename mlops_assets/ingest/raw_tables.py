@@ -34,11 +34,11 @@ class RawTable:
     def write_days(self, frame: pd.DataFrame, days: list[str]) -> int:
         """Replace the rows of ``days`` (a contiguous, sorted range) by ``frame``; return the
         commit id. Every row's ``day`` must be one of ``days``."""
-        stray = set(frame[DAY]) - set(days)
-        if stray:
+        stray = days_outside(frame[DAY], days)
+        if len(stray):
             raise ValueError(
-                f"raw {self.source}: rows of days {sorted(stray)[:3]} are outside the days "
-                f"written ({days[0]}..{days[-1]})"
+                f"raw {self.source}: rows of days {sorted(set(stray))[:3]} are outside the "
+                f"days written ({days[0]}..{days[-1]})"
             )
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if DeltaTable.is_deltatable(str(self.path)):
@@ -63,3 +63,8 @@ class RawTable:
             )
         filters = [(DAY, ">=", days[0]), (DAY, "<=", days[-1])]
         return DeltaTable(str(self.path)).to_pandas(filters=filters)
+
+
+def days_outside(day: pd.Series, days: list[str]) -> pd.Series:
+    """The rows' days (``local_date`` values) that are not among ``days``."""
+    return day[~day.isin(days)]

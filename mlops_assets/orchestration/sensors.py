@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from mlops_assets import settings
 from mlops_assets.flight_delays import feature_groups as fgs
+from mlops_assets.flight_delays.features import LOCAL_TIMEZONE
 from mlops_assets.flight_delays.replay import DAILY_SOURCES
 from mlops_assets.ingest.landing import LandedFile, LandingZone
 from mlops_assets.orchestration.partitions import DAYS
@@ -129,7 +130,7 @@ def retraining_schedule(job: dg.JobDefinition) -> dg.ScheduleDefinition:
         name="weekly_retraining",
         job=job,
         cron_schedule=RETRAIN_CRON,
-        execution_timezone="America/New_York",
+        execution_timezone=LOCAL_TIMEZONE,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="A new training dataset and model every Monday, whatever has arrived.",
     )

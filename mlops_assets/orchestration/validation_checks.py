@@ -94,13 +94,7 @@ def nothing_to_insert(
         metadata={"feature_group": f"{group.name} v{group.version}", "dagster/row_count": 0}
     )
     if _selected(context, CHECK_NAME):
-        yield dg.AssetCheckResult(
-            check_name=CHECK_NAME,
-            passed=False,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=message,
-            metadata={"rows_validated": 0},
-        )
+        yield _warning(message, rows_validated=0)
 
 
 def _selected(context: dg.AssetExecutionContext, check_name: str) -> bool:
@@ -120,12 +114,20 @@ def _schema_rejected(group, error: SchemaError) -> dg.AssetCheckResult:
 
 
 def _not_validated() -> dg.AssetCheckResult:
+    return _warning(
+        "the insert was not validated: the feature group has no expectation suite "
+        "or validation is switched off"
+    )
+
+
+def _warning(description: str, **metadata) -> dg.AssetCheckResult:
+    """A failed, non-blocking suite check: something to look at, not to stop for."""
     return dg.AssetCheckResult(
         check_name=CHECK_NAME,
         passed=False,
         severity=dg.AssetCheckSeverity.WARN,
-        description="the insert was not validated: the feature group has no expectation suite "
-        "or validation is switched off",
+        description=description,
+        metadata=metadata,
     )
 
 

@@ -88,13 +88,11 @@ def create_app(
     async def predict(request: Request) -> JSONResponse:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:  # refused before it is read
-            return _error(413, [{"loc": ["body"], "msg": f"larger than {MAX_BODY_BYTES} bytes"}])
+            return _too_large()
         try:
             raw = await request.body()
             if len(raw) > MAX_BODY_BYTES:  # a chunked body declares no length
-                return _error(
-                    413, [{"loc": ["body"], "msg": f"larger than {MAX_BODY_BYTES} bytes"}]
-                )
+                return _too_large()
             body = json.loads(raw)
         except (ValueError, RecursionError) as error:  # bad JSON, bad UTF-8, absurd nesting
             return _error(400, [{"loc": ["body"], "msg": f"not JSON: {error}"}])
@@ -217,6 +215,10 @@ def _validated(request_model, values: list, at: list) -> list:
     if details:
         raise BadRequest(details)
     return requests
+
+
+def _too_large() -> JSONResponse:
+    return _error(413, [{"loc": ["body"], "msg": f"larger than {MAX_BODY_BYTES} bytes"}])
 
 
 def _error(status: int, details: list[dict]) -> JSONResponse:

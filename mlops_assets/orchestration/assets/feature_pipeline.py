@@ -13,7 +13,7 @@ from mlops_assets.featurestore.specs import FeatureGroupSpec
 from mlops_assets.flight_delays import feature_groups as fgs
 from mlops_assets.flight_delays import features, raw_schemas, replay
 from mlops_assets.flight_delays.expectations import ORIGINS
-from mlops_assets.ingest.raw_tables import DAY, RawTable
+from mlops_assets.ingest.raw_tables import DAY, RawTable, days_outside
 from mlops_assets.orchestration.metadata import feature_group_metadata, preview, table_schema
 from mlops_assets.orchestration.partitions import DAYS, ONE_RUN, PREVIOUS_AND_SAME_DAY, run_days
 from mlops_assets.orchestration.resources import FeatureStoreResource, RawSourceResource
@@ -80,7 +80,7 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
 
 def rows_outside(local_day: pd.Series, days: list[str]) -> list[SchemaFailure]:
     """A failure for rows dated outside the run's days (a day's file holding another's)."""
-    outside = local_day[~local_day.isin(days)]
+    outside = days_outside(local_day, days)
     if outside.empty:
         return []
     span = days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"

@@ -504,6 +504,11 @@ def test_read_between_start_and_end_time_includes_start_and_excludes_end(store):
         fg, start_time=1357016400, end_time=dt.datetime.fromisoformat("2013-01-01T01:00-05:00")
     )
     assert [r["temp"] for r in bounded] == [5]
+    # A bound finer than the stored microseconds: 05:00 is before start, and before end.
+    just_after = pd.Timestamp("2013-01-01 05:00", tz="UTC") + pd.Timedelta(nanoseconds=1)
+    assert [r["temp"] for r in offline_rows(fg, start_time=just_after)] == [6, 7]
+    assert [r["temp"] for r in offline_rows(fg, end_time=just_after)] == [4, 5]
+    assert offline_rows(fg, start_time="2013-01-01 08:00") == []
 
 
 @pytest.mark.parametrize("bound", [1357016400.0, np.float64(1357016400), True, "next tuesday"])

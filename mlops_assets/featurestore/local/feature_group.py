@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 
 from mlops_assets.featurestore.errors import (
     DataValidationError,
@@ -499,12 +503,12 @@ class FeatureGroup:
             if online_table is None:
                 raise SchemaError(f"{self.label} is not online enabled; read it with online=False")
             frame = online_table.read() if self.features else pd.DataFrame()
+            frame = self._between(frame, *self._bounds(start_time, end_time))
         else:
             commit = self._read_commit(read_options)
             if commit is None and wallclock_time is not None:
                 commit = self._commit_at(time_bound(wallclock_time, "wallclock_time"))
-            frame = self._offline.read(commit)
-        frame = self._between(frame, start_time, end_time)
+            frame = self._offline.read(commit, where=self._during(start_time, end_time))
         return _as_dataframe_type(frame, dataframe_type)
 
     def _read_commit(self, read_options: dict | None) -> int | None:
@@ -518,7 +522,8 @@ class FeatureGroup:
             )
         return int(commit)
 
-    def _between(self, frame: pd.DataFrame, start_time: Any, end_time: Any) -> pd.DataFrame:
+    def _bounds(self, start_time: Any, end_time: Any) -> tuple:
+        """``start_time`` and ``end_time`` as UTC instants (None where not given), checked."""
         start = time_bound(start_time, "start_time")
         end = time_bound(end_time, "end_time")
         if (start or end) and not self.event_time:
@@ -527,11 +532,22 @@ class FeatureGroup:
             raise SchemaError(
                 f"{self.label}: start_time {start} is after end_time {end}; swap them"
             )
+        return start, end
+
+    def _between(self, frame: pd.DataFrame, start, end) -> pd.DataFrame:
         if start is not None:
             frame = frame[frame[self.event_time] >= start]
         if end is not None:
             frame = frame[frame[self.event_time] < end]
         return frame.reset_index(drop=True)
+
+    def _during(self, start_time: Any, end_time: Any) -> ds.Expression | None:
+        """The offline scan's filter for start <= event time < end, None for no bounds."""
+        start, end = self._bounds(start_time, end_time)
+        moment = ds.field(self.event_time) if self.event_time else None
+        terms = [moment >= _instant(start)] if start is not None else []
+        terms += [moment < _instant(end)] if end is not None else []
+        return functools.reduce(operator.and_, terms) if terms else None
 
     def commit_details(self, wallclock_time: Any = None, limit: int | None = None) -> dict:
         """Commits, newest first, keyed by commit id, with time and row counts (Hopsworks)."""
@@ -587,3 +603,9 @@ class FeatureGroup:
     def select_except(self, features: list[str] | None = None) -> Query:
         excluded = {normalise_name(f, "feature") for f in features or []}
         return self.select([f.name for f in self.features if f.name not in excluded])
+
+
+def _instant(moment: pd.Timestamp) -> pa.Scalar:
+    """A UTC instant as the offline tables store event times (to the microsecond; a finer
+    bound rounds up, which selects the same stored times)."""
+    return pa.scalar(moment.ceil("us"), type=pa.timestamp("us", tz="UTC"))

@@ -93,8 +93,15 @@ class OfflineTable:
         """An Arrow dataset of the table at ``version`` (latest when None), for DuckDB."""
         return self._table(version).to_pyarrow_dataset()
 
-    def read(self, version: int | None = None, columns: list[str] | None = None) -> pd.DataFrame:
-        return self.dataset(version).to_table(columns=columns).to_pandas()
+    def read(
+        self,
+        version: int | None = None,
+        columns: list[str] | None = None,
+        where: ds.Expression | None = None,
+    ) -> pd.DataFrame:
+        """The rows at ``version`` that match ``where`` (filtered while the files are scanned,
+        so rows outside it are never converted)."""
+        return self.dataset(version).to_table(columns=columns, filter=where).to_pandas()
 
     def commits(self) -> list[dict]:
         """Every commit, oldest first: id, time and row counts, as Hopsworks reports them."""

@@ -204,13 +204,12 @@ def departures_between(store, start: pd.Timestamp, end: pd.Timestamp) -> pd.Data
     """Departures scheduled in [start, end), from the offline feature group."""
     group = fgs.DEPARTURES.get_or_create(store)
     try:
-        rows = group.read()
+        return group.read(start_time=start, end_time=end)
     except NotFoundError:
         raise dg.Failure(
             "the departures feature group has no data yet: materialize departures_features "
             "for these days (and the day before) first"
         ) from None
-    return rows[(rows["scheduled_departure"] >= start) & (rows["scheduled_departure"] < end)]
 
 
 flights_features = _feature_group_asset(

@@ -180,6 +180,8 @@ def time_bound(value: object, what: str) -> pd.Timestamp | None:
         raise SchemaError(
             f"{what} {value!r} is not a time; use a datetime, an ISO 8601 string or an epoch"
         ) from None
+    if stamp is pd.NaT:
+        raise SchemaError(f"{what} is NaT (no time); give a time or leave it out")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 

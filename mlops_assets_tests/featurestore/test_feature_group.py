@@ -509,6 +509,30 @@ def test_read_between_start_and_end_time_includes_start_and_excludes_end(store):
     assert [r["temp"] for r in offline_rows(fg, start_time=just_after)] == [6, 7]
     assert [r["temp"] for r in offline_rows(fg, end_time=just_after)] == [4, 5]
     assert offline_rows(fg, start_time="2013-01-01 08:00") == []
+    # The last instant pandas can hold is a bound like any other.
+    assert [r["temp"] for r in offline_rows(fg, end_time=pd.Timestamp.max)] == [4, 5, 6, 7]
+
+
+def test_a_window_of_rows_has_the_column_types_of_the_whole_group(store):
+    fg = store.get_or_create_feature_group("counts", 1, primary_key=["k"], event_time="t")
+    fg.insert(
+        pd.DataFrame(
+            {
+                "k": [1, 2, 3],
+                "t": pd.to_datetime(["2013-01-01", "2013-01-02", "2013-01-03"], utc=True),
+                "seats": pd.array([10, None, 30], dtype="Int64"),
+                "jet": [True, None, False],
+            }
+        )
+    )
+    whole = fg.read().dtypes.to_dict()
+    assert (whole["seats"], whole["jet"]) == (np.dtype("float64"), np.dtype(object))
+
+    # The first day has no nulls, the last window no rows: the types stay the whole group's.
+    for window in ({"end_time": "2013-01-02"}, {"start_time": "2013-02-01"}):
+        assert fg.read(**window).dtypes.to_dict() == whole
+    first = fg.read(end_time="2013-01-02")
+    assert first[["seats", "jet"]].values.tolist() == [[10.0, True]]
 
 
 @pytest.mark.parametrize("bound", [1357016400.0, np.float64(1357016400), True, "next tuesday"])
@@ -518,6 +542,15 @@ def test_a_time_bound_that_is_not_a_time_is_rejected(store, bound):
 
     with pytest.raises(SchemaError, match=r"start_time .*(must be|is not) a time"):
         fg.read(start_time=bound)
+
+
+@pytest.mark.parametrize("bound", [pd.NaT, np.datetime64("NaT"), "NaT"])
+def test_a_time_bound_that_is_no_time_is_rejected(store, bound):
+    fg = weather_group(store)
+    fg.insert(weather(["JFK"], ["2013-01-01 05:00"], [1]))
+
+    with pytest.raises(SchemaError, match="end_time is NaT"):
+        fg.read(end_time=bound)
 
 
 def test_read_with_time_bounds_needs_an_event_time(store):

@@ -608,4 +608,5 @@ class FeatureGroup:
 def _instant(moment: pd.Timestamp) -> pa.Scalar:
     """A UTC instant as the offline tables store event times (to the microsecond; a finer
     bound rounds up, which selects the same stored times)."""
-    return pa.scalar(moment.ceil("us"), type=pa.timestamp("us", tz="UTC"))
+    microseconds = -(-moment.value // 1000)  # rounded up, in integers: no overflow at the end
+    return pa.scalar(microseconds, type=pa.timestamp("us", tz="UTC"))

@@ -100,8 +100,12 @@ class OfflineTable:
         where: ds.Expression | None = None,
     ) -> pd.DataFrame:
         """The rows at ``version`` that match ``where`` (filtered while the files are scanned,
-        so rows outside it are never converted)."""
-        return self.dataset(version).to_table(columns=columns, filter=where).to_pandas()
+        so rows outside it are never converted), with the column types reading every row
+        gives."""
+        dataset = self.dataset(version)
+        table = dataset.to_table(columns=columns, filter=where)
+        frame = table.to_pandas()
+        return frame if where is None else _as_read_whole(frame, table, dataset)
 
     def commits(self) -> list[dict]:
         """Every commit, oldest first: id, time and row counts, as Hopsworks reports them."""
@@ -121,3 +125,25 @@ class OfflineTable:
                 }
             )
         return sorted(commits, key=lambda c: c["commit_id"])
+
+
+def _as_read_whole(frame: pd.DataFrame, rows: pa.Table, dataset: ds.Dataset) -> pd.DataFrame:
+    """``frame`` (some rows of ``dataset``) with the pandas types of the whole table.
+
+    pandas makes an integer column with a null float and a boolean one object: converting
+    only the rows in a window would make a column's type depend on the window.
+    """
+    nullable = [
+        f.name
+        for f in rows.schema
+        if (pa.types.is_integer(f.type) or pa.types.is_boolean(f.type))
+        and rows.column(f.name).null_count == 0
+    ]
+    if not nullable:
+        return frame
+    whole = dataset.to_table(columns=nullable)
+    for name in nullable:
+        if whole.column(name).null_count:
+            numeric = pa.types.is_integer(rows.schema.field(name).type)
+            frame[name] = frame[name].astype("float64" if numeric else object)
+    return frame

@@ -5,8 +5,9 @@ materializations, as many planned ones. Dagster's SQLite storage writes each eve
 opening and committing both the run's database and the cross-run index for every one
 (13-15 ms each, most of a year's run). Dagster hands such events over as one batch when
 ``DAGSTER_EVENT_BATCH_SIZE`` is set; this storage writes a batch as one insert into each
-database, with the same rows the stock storage writes one by one. Anything that is not a
-batch of asset events of one run goes the stock way.
+database, with the same rows the stock storage writes one by one (byte for byte: the metadata
+Dagster copies to every day of a range is packed once per batch, not once per day). Anything
+that is not a batch of asset events of one run goes the stock way.
 
 If the index write failed after the run's rows were committed, Dagster would store the batch
 again event by event: the run's log would show those events twice, the asset history once.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log.schema import (
@@ -27,7 +28,8 @@ from dagster._core.storage.event_log.schema import (
     SqlEventLogStorageTable,
 )
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-from dagster_shared.serdes import serialize_value
+from dagster_shared import seven
+from dagster_shared.serdes import pack_value, serialize_value
 
 # Events per batch at most; a range run's output hands over one batch per asset.
 BATCH_SIZE = 1000
@@ -44,7 +46,8 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         if not _one_run_of_asset_events(events):
             super().store_event_batch(events)
             return
-        rows = [self._event_to_row(event) for event in events]
+        packed = {}  # the metadata of this batch's materializations, packed once
+        rows = [self._row(event, packed) for event in events]
         with self.run_connection(events[0].run_id) as conn:
             conn.execute(SqlEventLogStorageTable.insert(), rows)
         # The cross-run index keeps a copy of each asset and check event; its ids key the
@@ -67,6 +70,19 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
             if event.dagster_event_type in ASSET_CHECK_EVENTS:
                 self.store_asset_check_event(event, event_id)
 
+    def _row(self, event: EventLogEntry, packed: dict) -> dict:
+        """The row ``_event_to_row`` builds, with the event serialized by :func:`_serialized`."""
+        dagster_event = event.get_dagster_event()
+        return {
+            "run_id": event.run_id,
+            "event": _serialized(event, packed),
+            "dagster_event_type": dagster_event.event_type_value,
+            "timestamp": self._event_insert_timestamp(event),
+            "step_key": dagster_event.step_key,
+            "asset_key": dagster_event.asset_key.to_string() if dagster_event.asset_key else None,
+            "partition": dagster_event.partition or None,
+        }
+
     def _store_asset_check_evaluation_planned(self, event: EventLogEntry, event_id) -> None:
         """The stock rows (one per planned partition), with the event serialized once, not
         once per partition: a range run plans each check for all its days in one event."""
@@ -88,6 +104,34 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
                 AssetCheckExecutionsTable.insert(),
                 [{**row, "partition": partition_key} for partition_key in partition_keys],
             )
+
+
+def _serialized(event: EventLogEntry, packed: dict) -> str:
+    """``serialize_value(event)``, with a materialization's metadata packed once for all the
+    events that carry the same values: Dagster copies a range run's metadata to each of its
+    days, and packing it is most of the time serializing a day takes."""
+    data = event.get_dagster_event().event_specific_data
+    if event.dagster_event_type != DagsterEventType.ASSET_MATERIALIZATION or not (
+        data.materialization.metadata
+    ):
+        return serialize_value(event)
+    materialization = data.materialization
+    # The values, not the mapping: each day gets its own dict of the run's value objects.
+    key = tuple((label, id(value)) for label, value in materialization.metadata.items())
+    if key not in packed:
+        packed[key] = pack_value(materialization)["metadata_entries"]
+    bare = materialization.with_metadata({})
+    shell = pack_value(
+        event._replace(
+            dagster_event=event.dagster_event._replace(
+                event_specific_data=data._replace(materialization=bare)
+            )
+        )
+    )
+    shell["dagster_event"]["event_specific_data"]["materialization"]["metadata_entries"] = packed[
+        key
+    ]
+    return seven.json.dumps(shell)  # as serialize_value writes it (sorted keys)
 
 
 def _one_run_of_asset_events(events: Sequence[EventLogEntry]) -> bool:

@@ -27,7 +27,14 @@ CHECK = dg.AssetCheckKey(KEY, "positive")
 def daily(context: dg.AssetExecutionContext):
     days = context.partition_keys
     yield dg.MaterializeResult(
-        metadata={"days": len(days), "first": days[0]},
+        metadata={
+            "days": len(days),
+            "first": days[0],
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn("day", "string"), dg.TableColumn("rows", "int")]
+            ),
+            "preview": dg.MetadataValue.md(f"| day |\n|---|\n| {days[0]} |"),
+        },
         data_version=dg.DataVersion(f"{days[0]}..{days[-1]}"),
     )
     yield dg.AssetCheckResult(check_name="positive", passed=len(days) > 0)
@@ -120,6 +127,16 @@ def test_a_range_run_reads_back_as_dagsters_own_sqlite_event_log_records_it(tmp_
         return store_asset_event(self, conn, event, event_id)
 
     monkeypatch.setattr(SqlEventLogStorage, "_store_asset_event", counted)
+    # Every row the batched log writes is the row Dagster builds for the same event.
+    rows = []
+    batched_row = BatchedSqliteEventLogStorage._row
+
+    def compared(self, event, packed):
+        row = batched_row(self, event, packed)
+        rows.append((row, SqlEventLogStorage._event_to_row(self, event)))
+        return row
+
+    monkeypatch.setattr(BatchedSqliteEventLogStorage, "_row", compared)
 
     stock, stock_runs = two_runs(stock_home(tmp_path / "stock"))
     instance_config.prepare(tmp_path / "batched")
@@ -133,6 +150,9 @@ def test_a_range_run_reads_back_as_dagsters_own_sqlite_event_log_records_it(tmp_
     assert expected["per_partition"]["2013-01-04"][0] == 1  # the second run's
     assert expected["per_partition"]["2013-01-09"][0] == 0
     assert recorded(batched, batched_runs) == expected
+    materialized_rows = [r for r, _ in rows if r["dagster_event_type"] == "ASSET_MATERIALIZATION"]
+    assert len(materialized_rows) == 10 + 3
+    assert all(ours == dagsters for ours, dagsters in rows)
     # The batch path was taken: the stock log wrote the asset row once per event, the batched
     # one once per asset and kind of event in each batch.
     materialized = DagsterEventType.ASSET_MATERIALIZATION

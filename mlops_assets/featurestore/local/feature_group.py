@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -543,11 +541,14 @@ class FeatureGroup:
 
     def _during(self, start_time: Any, end_time: Any) -> ds.Expression | None:
         """The offline scan's filter for start <= event time < end, None for no bounds."""
-        start, end = self._bounds(start_time, end_time)
-        moment = ds.field(self.event_time) if self.event_time else None
-        terms = [moment >= _instant(start)] if start is not None else []
-        terms += [moment < _instant(end)] if end is not None else []
-        return functools.reduce(operator.and_, terms) if terms else None
+        start, end = self._bounds(start_time, end_time)  # bounds imply an event time
+        where = None
+        if start is not None:
+            where = ds.field(self.event_time) >= _instant(start)
+        if end is not None:
+            before = ds.field(self.event_time) < _instant(end)
+            where = before if where is None else where & before
+        return where
 
     def commit_details(self, wallclock_time: Any = None, limit: int | None = None) -> dict:
         """Commits, newest first, keyed by commit id, with time and row counts (Hopsworks)."""

@@ -164,7 +164,7 @@ def _parse_time_strings(values: pd.Series, column: str) -> pd.Series:
 
 def time_bound(value: object, what: str) -> pd.Timestamp | None:
     """A start/end/wallclock argument as a UTC instant (Hopsworks accepts str, int, datetime)."""
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and value == ""):
         return None
     if isinstance(value, bool | float | np.floating):
         # pd.Timestamp would read a float as nanoseconds; Hopsworks rejects floats too.

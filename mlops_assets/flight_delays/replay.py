@@ -53,8 +53,8 @@ def next_days(zone: LandingZone, count: int, start: dt.date | None = None) -> li
         start = dt.date.fromisoformat(max(landed)) + dt.timedelta(days=1) if landed else FIRST_DAY
     elif not FIRST_DAY <= start <= LAST_DAY:
         raise ValueError(f"--start {start} is outside the archive ({FIRST_DAY}..{LAST_DAY})")
-    days = [start + dt.timedelta(days=n) for n in range(count)]
-    return [d for d in days if d <= LAST_DAY]
+    count = min(count, (LAST_DAY - start).days + 1)
+    return [start + dt.timedelta(days=n) for n in range(count)]
 
 
 class ArchiveEnd(ValueError):

@@ -509,8 +509,26 @@ def test_read_between_start_and_end_time_includes_start_and_excludes_end(store):
     assert [r["temp"] for r in offline_rows(fg, start_time=just_after)] == [6, 7]
     assert [r["temp"] for r in offline_rows(fg, end_time=just_after)] == [4, 5]
     assert offline_rows(fg, start_time="2013-01-01 08:00") == []
-    # The last instant pandas can hold is a bound like any other.
+    # The last instant pandas can hold, and times outside its nanosecond range, are bounds too.
     assert [r["temp"] for r in offline_rows(fg, end_time=pd.Timestamp.max)] == [4, 5, 6, 7]
+    for online in (False, True):
+        every = len(fg.read(online=online))  # online: the latest row of each airport
+        assert len(fg.read(start_time="1000-01-01", end_time="3000-01-01", online=online)) == every
+        assert len(fg.read(start_time=dt.datetime(3000, 1, 1), online=online)) == 0
+        assert len(fg.read(end_time="1000-01-01", online=online)) == 0
+
+
+@pytest.mark.parametrize(
+    "read_args", [{"wallclock_time": "2013-01-01 05:00"}, {"read_options": {"commit_id": 0}}]
+)
+def test_an_online_read_refuses_what_only_the_offline_store_has(store, read_args):
+    fg = weather_group(store)
+    fg.insert(weather(["JFK"], ["2013-01-01 05:00"], [1]))
+
+    with pytest.raises(SchemaError, match="online read returns the latest rows"):
+        fg.read(online=True, **read_args)
+    with pytest.raises(SchemaError, match=r"unknown read option\(s\) \['bogus'\]"):
+        fg.read(online=True, read_options={"bogus": 1})
 
 
 def test_a_window_of_rows_has_the_column_types_of_the_whole_group(store):
@@ -535,12 +553,15 @@ def test_a_window_of_rows_has_the_column_types_of_the_whole_group(store):
     assert first[["seats", "jet"]].values.tolist() == [[10.0, True]]
 
 
-@pytest.mark.parametrize("bound", [1357016400.0, np.float64(1357016400), True, "next tuesday"])
+@pytest.mark.parametrize(
+    "bound",
+    [1357016400.0, np.float64(1357016400), True, "next tuesday", pd.Series(["2013-01-01"])],
+)
 def test_a_time_bound_that_is_not_a_time_is_rejected(store, bound):
     fg = weather_group(store)
     fg.insert(weather(["JFK"], ["2013-01-01 05:00"], [1]))
 
-    with pytest.raises(SchemaError, match=r"start_time .*(must be|is not) a time"):
+    with pytest.raises(SchemaError, match=r"(?s)start_time .*(must be|is not) a time"):
         fg.read(start_time=bound)
 
 

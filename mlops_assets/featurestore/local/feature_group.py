@@ -500,6 +500,11 @@ class FeatureGroup:
             online_table = self._online_table()
             if online_table is None:
                 raise SchemaError(f"{self.label} is not online enabled; read it with online=False")
+            if wallclock_time is not None or self._read_commit(read_options) is not None:
+                raise SchemaError(
+                    f"{self.label}: an online read returns the latest rows; wallclock_time and "
+                    "read_options={'commit_id': n} read the offline store (online=False)"
+                )
             frame = online_table.read() if self.features else pd.DataFrame()
             frame = self._between(frame, *self._bounds(start_time, end_time))
         else:
@@ -609,5 +614,8 @@ class FeatureGroup:
 def _instant(moment: pd.Timestamp) -> pa.Scalar:
     """A UTC instant as the offline tables store event times (to the microsecond; a finer
     bound rounds up, which selects the same stored times)."""
-    microseconds = -(-moment.value // 1000)  # rounded up, in integers: no overflow at the end
+    if moment.unit == "ns":
+        microseconds = -(-moment.value // 1000)  # rounded up, in integers: no overflow
+    else:  # a time outside pandas' nanosecond range (before 1677, after 2262) is coarser
+        microseconds = int(moment.as_unit("us").asm8.view("i8"))
     return pa.scalar(microseconds, type=pa.timestamp("us", tz="UTC"))
